@@ -1,0 +1,3 @@
+//! Admission rules: UDS Core's (semantics §2) and our stricter ones (§8.2).
+
+pub mod config;
