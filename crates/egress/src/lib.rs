@@ -4,17 +4,23 @@
 //! The policy (admission) and the generator (render, controller) both use this crate, so that
 //! admission and generation can never disagree about what a Package means.
 
+pub mod desired;
+mod fnv;
 pub mod host_pattern;
 pub mod model;
 pub mod names;
 pub mod object;
+pub mod objects;
+pub mod owner_annotation;
 pub mod parse;
 pub mod port;
 pub mod resolve;
 pub mod rules;
 pub mod sanitize;
+pub mod translate;
 pub mod violation;
 
+pub use desired::{DesiredState, Refusal, desired_state};
 pub use model::{Allow, Mode, Package, Protocol};
 pub use object::{GeneratedObject, ObjectKey};
 pub use rules::config::RuleConfig;

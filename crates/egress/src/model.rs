@@ -233,7 +233,10 @@ impl Package {
 
     /// Host rules with their index in `allow[]`.
     pub fn host_rules(&self) -> impl Iterator<Item = (usize, &Allow)> {
-        self.allow().iter().enumerate().filter(|(_, a)| a.is_host_rule())
+        self.allow()
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.is_host_rule())
     }
 
     pub fn has_host_rules(&self) -> bool {

@@ -7,7 +7,8 @@ use crate::sanitize::sanitize;
 pub const EGRESS_GATEWAY_NAMESPACE: &str = "istio-egress-gateway";
 pub const EGRESS_AMBIENT_NAMESPACE: &str = "istio-egress-ambient";
 pub const WAYPOINT_NAME: &str = "egress-waypoint";
-pub const EGRESS_GATEWAY_SERVICE_HOST: &str = "egressgateway.istio-egress-gateway.svc.cluster.local";
+pub const EGRESS_GATEWAY_SERVICE_HOST: &str =
+    "egressgateway.istio-egress-gateway.svc.cluster.local";
 
 /// Local (per-package) ServiceEntry: `<pkg>-egress-<host>-<port>-<protocol>...`.
 pub fn local_service_entry(pkg: &str, host: &str, pairs: &[Pair]) -> String {
@@ -95,7 +96,11 @@ fn derived_policy_suffix(allow: &Allow) -> String {
             None => parts.push("all pods".into()),
         }
     }
-    let transport = if allow.remote_protocol == Some(Protocol::Udp) { "UDP" } else { "TCP" };
+    let transport = if allow.remote_protocol == Some(Protocol::Udp) {
+        "UDP"
+    } else {
+        "TCP"
+    };
     parts.push(transport.into());
     parts.retain(|p| !p.is_empty());
     parts.join("-")
@@ -107,7 +112,10 @@ mod tests {
     use crate::model::Direction;
 
     fn labels(pairs: &[(&str, &str)]) -> LabelMap {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn host_rule(selector: Option<LabelMap>, description: Option<&str>) -> Allow {
@@ -123,13 +131,25 @@ mod tests {
     #[test]
     fn network_policy_names_of_the_semantics() {
         let curl = host_rule(Some(labels(&[("app", "curl")])), None);
-        assert_eq!(network_policy("app", &curl), "allow-app-egress-curl-all-pods-tcp");
+        assert_eq!(
+            network_policy("app", &curl),
+            "allow-app-egress-curl-all-pods-tcp"
+        );
         let none = host_rule(None, None);
-        assert_eq!(network_policy("app", &none), "allow-app-egress-all-pods-all-pods-tcp");
+        assert_eq!(
+            network_policy("app", &none),
+            "allow-app-egress-all-pods-all-pods-tcp"
+        );
         let empty = host_rule(Some(LabelMap::new()), None);
-        assert_eq!(network_policy("app", &empty), "allow-app-egress-all-pods-tcp");
+        assert_eq!(
+            network_policy("app", &empty),
+            "allow-app-egress-all-pods-tcp"
+        );
         let described = host_rule(None, Some("example tls"));
-        assert_eq!(network_policy("pkg-a", &described), "allow-pkg-a-egress-example-tls");
+        assert_eq!(
+            network_policy("pkg-a", &described),
+            "allow-pkg-a-egress-example-tls"
+        );
     }
 
     #[test]
@@ -151,12 +171,18 @@ mod tests {
             selector: Some(labels(&[("app", "x")])),
             ..Allow::default()
         };
-        assert_eq!(network_policy("app", &generated), "allow-app-egress-x-kubeapi-tcp");
+        assert_eq!(
+            network_policy("app", &generated),
+            "allow-app-egress-x-kubeapi-tcp"
+        );
     }
 
     #[test]
     fn sidecar_names() {
-        assert_eq!(sidecar("app", Some(&labels(&[("app", "curl")]))), "app-egress-app-curl");
+        assert_eq!(
+            sidecar("app", Some(&labels(&[("app", "curl")]))),
+            "app-egress-app-curl"
+        );
         assert_eq!(sidecar("app", Some(&LabelMap::new())), "app-egress");
         assert_eq!(sidecar("app", None), "app-egress-default");
         let two = labels(&[("b", "2"), ("a", "1")]);
@@ -166,20 +192,38 @@ mod tests {
     #[test]
     fn shared_and_local_names() {
         let pairs = [
-            Pair { port: 443, protocol: Protocol::Tls },
-            Pair { port: 8443, protocol: Protocol::Tls },
+            Pair {
+                port: 443,
+                protocol: Protocol::Tls,
+            },
+            Pair {
+                port: 8443,
+                protocol: Protocol::Tls,
+            },
         ];
         assert_eq!(
             local_service_entry("app", "example.com", &pairs),
             "app-egress-example-com-443-tls-8443-tls"
         );
-        assert_eq!(local_service_entry("app", "10.1.2.3", &pairs[..1]), "app-egress-10-1-2-3-443-tls");
+        assert_eq!(
+            local_service_entry("app", "10.1.2.3", &pairs[..1]),
+            "app-egress-10-1-2-3-443-tls"
+        );
         assert_eq!(gateway("example.com"), "gateway-example-com");
         assert_eq!(gateway("10.1.2.3"), "gateway");
         assert_eq!(virtual_service("example.com"), "egress-vs-example-com");
-        assert_eq!(shared_service_entry("example.com"), "service-entry-example-com");
-        assert_eq!(ambient_service_entry("example.com"), "ambient-se-example-com");
-        assert_eq!(authorization_policy("example.com"), "ambient-ap-example-com");
+        assert_eq!(
+            shared_service_entry("example.com"),
+            "service-entry-example-com"
+        );
+        assert_eq!(
+            ambient_service_entry("example.com"),
+            "ambient-se-example-com"
+        );
+        assert_eq!(
+            authorization_policy("example.com"),
+            "ambient-ap-example-com"
+        );
         assert_eq!(port_name(pairs[0]), "tls-443");
     }
 }

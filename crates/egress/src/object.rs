@@ -34,7 +34,11 @@ impl PartialOrd for ObjectKey {
 
 impl std::fmt::Display for ObjectKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}/{} ({})", self.kind, self.namespace, self.name, self.api_version)
+        write!(
+            f,
+            "{} {}/{} ({})",
+            self.kind, self.namespace, self.name, self.api_version
+        )
     }
 }
 

@@ -64,7 +64,14 @@ mod tests {
             "selector": {"a": "1"}, "podLabels": {"app": "x"}, "remotePodLabels": {}}]}}});
         let pkg = package_from_value(&old).unwrap();
         let entry = &pkg.allow()[0];
-        assert_eq!(entry.selector.as_ref().and_then(|s| s.get("app")).map(String::as_str), Some("x"));
+        assert_eq!(
+            entry
+                .selector
+                .as_ref()
+                .and_then(|s| s.get("app"))
+                .map(String::as_str),
+            Some("x")
+        );
         assert!(entry.pod_labels.is_none());
         assert_eq!(entry.remote_selector.as_ref().map(|s| s.len()), Some(0));
     }

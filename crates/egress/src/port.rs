@@ -59,7 +59,9 @@ impl<'de> Visitor<'de> for PortVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Port, E> {
-        Err(E::custom(format!("port {v} is not an integer, expected {EXPECTED}")))
+        Err(E::custom(format!(
+            "port {v} is not an integer, expected {EXPECTED}"
+        )))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Port, E> {
@@ -92,9 +94,14 @@ mod tests {
 
     #[test]
     fn refuses_zero_negative_large_fractions_and_strings() {
-        for bad in ["0", "-1", "70000", "443.5", "1e309", "\"443\"", "null", "[443]"] {
+        for bad in [
+            "0", "-1", "70000", "443.5", "1e309", "\"443\"", "null", "[443]",
+        ] {
             let err = parse(bad).expect_err(bad);
-            assert!(err.contains("port") || err.contains("out of range"), "{bad}: {err}");
+            assert!(
+                err.contains("port") || err.contains("out of range"),
+                "{bad}: {err}"
+            );
         }
     }
 }

@@ -71,16 +71,31 @@ mod tests {
     #[test]
     fn defaults_follow_the_protocol() {
         assert_eq!(host_ports(&allow(None, None, None)), vec![443]);
-        assert_eq!(host_ports(&allow(Some(Protocol::Tls), None, None)), vec![443]);
-        assert_eq!(host_ports(&allow(Some(Protocol::Http), None, None)), vec![80]);
+        assert_eq!(
+            host_ports(&allow(Some(Protocol::Tls), None, None)),
+            vec![443]
+        );
+        assert_eq!(
+            host_ports(&allow(Some(Protocol::Http), None, None)),
+            vec![80]
+        );
         assert_eq!(host_protocol(&allow(None, None, None)), Protocol::Tls);
     }
 
     #[test]
     fn ports_win_over_port_unless_empty() {
-        assert_eq!(host_ports(&allow(None, Some(8443), Some(vec![443, 9443]))), vec![443, 9443]);
-        assert_eq!(host_ports(&allow(None, Some(8443), Some(vec![]))), vec![8443]);
-        assert_eq!(host_ports(&allow(Some(Protocol::Http), None, Some(vec![]))), vec![80]);
+        assert_eq!(
+            host_ports(&allow(None, Some(8443), Some(vec![443, 9443]))),
+            vec![443, 9443]
+        );
+        assert_eq!(
+            host_ports(&allow(None, Some(8443), Some(vec![]))),
+            vec![8443]
+        );
+        assert_eq!(
+            host_ports(&allow(Some(Protocol::Http), None, Some(vec![]))),
+            vec![80]
+        );
     }
 
     #[test]
@@ -89,8 +104,14 @@ mod tests {
         assert_eq!(
             pairs,
             vec![
-                Pair { port: 80, protocol: Protocol::Http },
-                Pair { port: 8080, protocol: Protocol::Http }
+                Pair {
+                    port: 80,
+                    protocol: Protocol::Http
+                },
+                Pair {
+                    port: 8080,
+                    protocol: Protocol::Http
+                }
             ]
         );
     }

@@ -23,7 +23,8 @@ pub fn sanitize(input: &str) -> String {
         }
     }
     out.truncate(MAX_LEN);
-    out.trim_matches(|c: char| !c.is_ascii_lowercase()).to_string()
+    out.trim_matches(|c: char| !c.is_ascii_lowercase())
+        .to_string()
 }
 
 #[cfg(test)]
@@ -44,7 +45,10 @@ mod tests {
 
     #[test]
     fn lowercases_and_collapses_runs() {
-        assert_eq!(sanitize("Allow-App-Egress-Curl--All Pods_TCP"), "allow-app-egress-curl-all-pods-tcp");
+        assert_eq!(
+            sanitize("Allow-App-Egress-Curl--All Pods_TCP"),
+            "allow-app-egress-curl-all-pods-tcp"
+        );
         assert_eq!(sanitize("a...b"), "a-b");
         assert_eq!(sanitize("ÄPI.example"), "pi-example");
     }

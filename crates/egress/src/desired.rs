@@ -1,0 +1,116 @@
+//! Desired state: every object the whole set of Packages calls for, as a pure function of the set.
+//!
+//! Packages are admitted one by one in priority order (earlier `creationTimestamp`, else earlier
+//! in the input), so when two conflict the earlier one wins and the later contributes nothing.
+//! Admitted Packages are then translated in canonical order (namespace, name), and the objects are
+//! sorted by namespace, kind, name: the output never depends on the input order otherwise.
+
+use std::cmp::Ordering;
+
+use serde::Serialize;
+
+use crate::model::{Mode, Package};
+use crate::object::GeneratedObject;
+use crate::rules::config::RuleConfig;
+use crate::rules::conflicts::ConflictIndex;
+use crate::rules::validate_package;
+use crate::translate::{ambient, network_policy, sidecar_local, sidecar_shared};
+use crate::violation::Violation;
+
+/// A Package that contributes nothing, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Refusal {
+    pub namespace: String,
+    pub name: String,
+    /// Position of the Package in the input.
+    pub input_index: usize,
+    pub violations: Vec<Violation>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DesiredState {
+    /// Sorted by namespace, kind, name.
+    pub objects: Vec<GeneratedObject>,
+    /// In input order.
+    pub refused: Vec<Refusal>,
+}
+
+/// Computes the desired state of `packages` (in input order).
+pub fn desired_state(packages: &[Package], config: &RuleConfig) -> DesiredState {
+    let (admitted, mut refused) = admit(packages, config);
+    refused.sort_by_key(|r| r.input_index);
+
+    let mut admitted: Vec<&Package> = admitted.into_iter().collect();
+    admitted.sort_by(|a, b| canonical_order(a, b));
+
+    let mut objects: Vec<GeneratedObject> = Vec::new();
+    for package in &admitted {
+        objects.extend(network_policy::network_policies(package));
+        if package.mode() == Mode::Sidecar {
+            objects.extend(sidecar_local::local_objects(package));
+        }
+    }
+    let in_mode = |mode: Mode| -> Vec<&Package> {
+        admitted
+            .iter()
+            .copied()
+            .filter(|p| p.mode() == mode)
+            .collect()
+    };
+    objects.extend(sidecar_shared::shared_objects(in_mode(Mode::Sidecar)));
+    objects.extend(ambient::shared_objects(&in_mode(Mode::Ambient)));
+    objects.sort_by(|a, b| a.key.cmp(&b.key));
+    DesiredState { objects, refused }
+}
+
+/// Validates each Package and checks it against those admitted before it, in priority order.
+fn admit<'a>(packages: &'a [Package], config: &RuleConfig) -> (Vec<&'a Package>, Vec<Refusal>) {
+    let mut order: Vec<usize> = (0..packages.len()).collect();
+    order.sort_by(|a, b| priority_order(packages, *a, *b));
+
+    let mut index = ConflictIndex::new();
+    let mut admitted = Vec::new();
+    let mut refused = Vec::new();
+    for position in order {
+        let Some(package) = packages.get(position) else {
+            continue;
+        };
+        let mut violations = validate_package(package, config);
+        if violations.is_empty() {
+            violations = index.check(package);
+        }
+        if violations.is_empty() {
+            index.admit(package);
+            admitted.push(package);
+        } else {
+            refused.push(Refusal {
+                namespace: package.namespace().to_string(),
+                name: package.name().to_string(),
+                input_index: position,
+                violations,
+            });
+        }
+    }
+    (admitted, refused)
+}
+
+/// Earlier `creationTimestamp` first; Packages without one after all that have one; then input
+/// order. (In a cluster every Package has a timestamp; in files usually none has.)
+fn priority_order(packages: &[Package], a: usize, b: usize) -> Ordering {
+    let created = |i: usize| {
+        packages
+            .get(i)
+            .and_then(|p| p.metadata.creation_timestamp.as_ref())
+    };
+    match (created(a), created(b)) {
+        (Some(x), Some(y)) => x.cmp(y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+    .then(a.cmp(&b))
+}
+
+fn canonical_order(a: &Package, b: &Package) -> Ordering {
+    (a.namespace(), a.name()).cmp(&(b.namespace(), b.name()))
+}
