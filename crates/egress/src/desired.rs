@@ -75,6 +75,11 @@ fn admit<'a>(packages: &'a [Package], config: &RuleConfig) -> (Vec<&'a Package>,
         let Some(package) = packages.get(position) else {
             continue;
         };
+        // A Package being deleted contributes nothing: its shared parts go at once, and its own
+        // objects follow through their owner references.
+        if package.metadata.deletion_timestamp.is_some() {
+            continue;
+        }
         let mut violations = validate_package(package, config);
         if violations.is_empty() {
             violations = index.check(package);

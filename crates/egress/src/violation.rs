@@ -26,6 +26,7 @@ pub enum Code {
     DuplicateNetworkPolicy,
     // Our stricter rules (semantics §8.2).
     MissingDirection,
+    InvalidLabel,
     InvalidHostname,
     IpLiteralHost,
     GatewayPortNotExposed,
@@ -61,6 +62,7 @@ impl Code {
             Code::ServiceAccountScope => "service-account-scope",
             Code::DuplicateNetworkPolicy => "duplicate-network-policy",
             Code::MissingDirection => "missing-direction",
+            Code::InvalidLabel => "invalid-label",
             Code::InvalidHostname => "invalid-hostname",
             Code::IpLiteralHost => "ip-literal-host",
             Code::GatewayPortNotExposed => "gateway-port-not-exposed",

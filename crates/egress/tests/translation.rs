@@ -316,7 +316,9 @@ fn hosts_whose_names_collide_are_refused_later() {
 
 #[test]
 fn long_package_names_get_valid_owner_annotations() {
-    let long = "p".repeat(70);
+    // The longest name a label value (`uds/package`) allows; with the namespace the owner key's
+    // name part `user-<name>-<namespace>` is over 63 characters.
+    let long = "p".repeat(63);
     let pkg = package(
         &long,
         "ns",
@@ -371,4 +373,14 @@ fn network_policy_ports_and_hbone() {
     get(&state, "ns-a", "ServiceEntry", "a-egress-one-com-443-tls");
     let none = get(&state, "ns-a", "NetworkPolicy", "allow-a-egress-no-ports");
     assert_eq!(none["spec"]["egress"][0]["ports"], json!([]));
+}
+
+#[test]
+fn a_package_being_deleted_contributes_nothing() {
+    let mut leaving = package("a", "ns-a", "sidecar", json!([host("example.com", json!({}))]));
+    leaving.metadata.deletion_timestamp =
+        serde_json::from_value(json!("2025-01-01T00:00:00Z")).unwrap();
+    let state = render(&[leaving]);
+    assert!(state.objects.is_empty());
+    assert!(state.refused.is_empty());
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod conflicts;
 pub mod host_policy;
 pub mod hostname;
+pub mod labels;
 pub mod package;
 pub mod shown;
 pub mod uds_core;
@@ -16,13 +17,15 @@ use crate::violation::Violation;
 use config::RuleConfig;
 
 /// Every violation of one Package on its own, in this order: UDS Core's namespace rule, UDS Core's
-/// `allow[]` rules (per entry), then ours (see [`package::package_violations`]).
+/// `allow[]` rules (per entry), label keys and values ([`labels::label_violations`]), then our
+/// per-package rules (see [`package::package_violations`]).
 ///
 /// The first violation is the rejection message, so UDS Core's message leads whenever one applies.
 pub fn validate_package(pkg: &Package, config: &RuleConfig) -> Vec<Violation> {
     let mut violations = Vec::new();
     violations.extend(uds_core::namespace_violation(pkg));
     violations.extend(uds_core::allow_violations(pkg));
+    violations.extend(labels::label_violations(pkg));
     violations.extend(package::package_violations(pkg, config));
     violations
 }
