@@ -24,6 +24,9 @@ pub enum Command {
     /// Show what `run` would write, from Package and live-object files (exit 2: not empty).
     #[command(long_about = crate::offline_plan::PLAN_HELP)]
     Plan(crate::offline_plan::PlanCli),
+    /// Run the controller in a cluster (watch Packages, write the difference).
+    #[command(long_about = crate::controller::RUN_HELP)]
+    Run(crate::controller::RunCli),
 }
 
 const RENDER_HELP: &str = "Render the objects of a set of Packages as YAML on stdout.
@@ -49,16 +52,8 @@ pub struct RenderCli {
     #[arg(value_name = "FILES")]
     pub files: Vec<String>,
 
-    /// Ports the sidecar egress gateway Service exposes; host rules on other ports are refused.
-    #[arg(
-        long,
-        value_name = "PORTS",
-        value_delimiter = ',',
-        default_value = "80,443",
-        env = "UDS_EGRESS_GATEWAY_PORTS",
-        value_parser = clap::value_parser!(u16).range(1..)
-    )]
-    pub gateway_ports: Vec<u16>,
+    #[command(flatten)]
+    pub gateway_ports: crate::gateway_ports::GatewayPortsArg,
 
     /// Render the valid Packages and report the invalid ones on stderr (exit 0).
     #[arg(long)]

@@ -80,6 +80,7 @@ fn read_text(source: &str) -> Result<String, InputError> {
 pub fn parse_documents(source: &str, text: &str) -> Result<Vec<Document>, InputError> {
     let mut documents = Vec::new();
     let mut count = 0;
+    let mut objects = 0;
     for (start_line, chunk) in split_documents(text) {
         if chunk.trim().is_empty() {
             continue;
@@ -102,7 +103,10 @@ pub fn parse_documents(source: &str, text: &str) -> Result<Vec<Document>, InputE
         })?;
         match value {
             Value::Null => {}
-            Value::Object(_) => documents.extend(expand_list(origin, value)),
+            Value::Object(_) => {
+                objects += 1;
+                documents.extend(expand_list(origin, value));
+            }
             _ => {
                 return Err(InputError(format!(
                     "{origin}: expected a Kubernetes object (a mapping), found {}",
@@ -111,7 +115,8 @@ pub fn parse_documents(source: &str, text: &str) -> Result<Vec<Document>, InputE
             }
         }
     }
-    if documents.is_empty() {
+    // An empty `List` (kubectl's answer on a fresh cluster) is fine; a text with no object is not.
+    if objects == 0 {
         return Err(InputError(format!(
             "{source}: contains no objects (empty input)"
         )));
@@ -283,6 +288,8 @@ mod tests {
             r#"{"apiVersion": "v1", "kind": "List", "items": [{"kind": "A"}, {"kind": "B"}]}"#;
         let docs = parse_documents("l.json", list).unwrap();
         assert_eq!(docs.len(), 2);
+        let empty = r#"{"apiVersion": "v1", "kind": "List", "items": []}"#;
+        assert!(parse_documents("e.json", empty).unwrap().is_empty());
     }
 
     #[test]

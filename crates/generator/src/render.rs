@@ -9,7 +9,7 @@ use crate::output;
 
 pub struct RenderArgs {
     pub sources: Vec<String>,
-    pub gateway_ports: Vec<u16>,
+    pub config: RuleConfig,
     pub skip_invalid: bool,
 }
 
@@ -32,11 +32,7 @@ pub fn render(args: &RenderArgs) -> RenderOutcome {
         .for_each(|line| line.insert_str(0, "note: "));
 
     let (packages, unreadable) = split_unreadable(inputs);
-    let config = RuleConfig {
-        gateway_ports: args.gateway_ports.clone(),
-        ..RuleConfig::default()
-    };
-    let state = desired_state(&packages, &config);
+    let state = desired_state(&packages, &args.config);
 
     let mut problems = unreadable;
     for refusal in &state.refused {

@@ -1,0 +1,41 @@
+//! The controller's I/O against a mocked API server.
+
+mod history;
+mod leader;
+mod rbac;
+mod run_loop;
+mod writes;
+
+use serde_json::Value;
+
+use super::api_usage::is_declared;
+use super::backoff::Backoff;
+use super::object_api::ObjectApi;
+use super::pass::{PassInput, PassOutcome, run_pass};
+use crate::test_support::fake_api::FakeApi;
+use crate::test_support::fixtures::config;
+
+/// One pass with `packages` against the fake, with live objects as the watch caches would show
+/// them (the fake's labelled objects).
+async fn pass(fake: &FakeApi, api: &ObjectApi, packages: &[Value]) -> PassOutcome {
+    let input = PassInput {
+        packages,
+        live: fake.owned_objects(),
+        config: &config(),
+        dry_run: false,
+    };
+    run_pass(api, input, Backoff::WRITE, &|| false).await
+}
+
+/// Every request the controller sent is one the RBAC contract declares.
+fn assert_declared(fake: &FakeApi) {
+    for request in fake.requests() {
+        let (group, resource, verb) = request.rbac();
+        assert!(
+            is_declared(&group, &resource, &verb),
+            "{} {} is not in API_USAGE ({group}, {resource}, {verb})",
+            request.method,
+            request.path
+        );
+    }
+}

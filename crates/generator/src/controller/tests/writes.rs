@@ -1,0 +1,276 @@
+//! The exact requests of a pass: server-side apply, deletes, retries, odd responses.
+
+use serde_json::{Value, json};
+
+use super::{assert_declared, pass};
+use crate::controller::object_api::ObjectApi;
+use crate::test_support::fake_api::{FakeApi, object_path};
+use crate::test_support::fixtures::{desired, package, package_manifest};
+
+fn app(generation: i64, ports: &[u16]) -> Value {
+    package_manifest(
+        "app",
+        "sidecar",
+        generation,
+        &[("example.com", ports, "TLS")],
+    )
+}
+
+#[tokio::test]
+async fn creates_use_server_side_apply_without_force() {
+    let fake = FakeApi::new();
+    let api = ObjectApi::new(fake.client());
+    let outcome = pass(&fake, &api, &[app(1, &[443])]).await;
+    let objects = desired(&[package(
+        "app",
+        "sidecar",
+        1,
+        &[("example.com", &[443], "TLS")],
+    )])
+    .objects;
+    assert_eq!(outcome.executed.created.len(), objects.len());
+
+    let writes = fake.writes();
+    assert_eq!(writes.len(), objects.len());
+    for (write, object) in writes.iter().zip(&objects) {
+        assert_eq!(write.method, "PATCH");
+        assert_eq!(write.path, object_path(&object.manifest));
+        assert_eq!(write.content_type, "application/apply-patch+yaml");
+        assert!(
+            write.query.contains("fieldManager=uds-egress"),
+            "{}",
+            write.query
+        );
+        assert!(
+            !write.query.contains("force"),
+            "a create is never forced: {}",
+            write.query
+        );
+        assert_eq!(write.body.as_ref(), Some(&object.manifest));
+    }
+    // Each create was preceded by a look for a foreign object of that name.
+    let gets = fake.requests().iter().filter(|r| r.method == "GET").count();
+    assert_eq!(gets, objects.len());
+    assert_declared(&fake);
+}
+
+#[tokio::test]
+async fn updates_are_forced_applies_in_place_and_converged_means_no_request() {
+    let fake = FakeApi::new();
+    let api = ObjectApi::new(fake.client());
+    pass(&fake, &api, &[app(1, &[443])]).await;
+    fake.clear_requests();
+
+    let outcome = pass(&fake, &api, &[app(2, &[443, 8443])]).await;
+    let writes = fake.writes();
+    let methods: Vec<(&str, bool)> = writes
+        .iter()
+        .map(|w| (w.method.as_str(), w.query.contains("force=true")))
+        .collect();
+    // 1 create (the local ServiceEntry's name holds its ports), 5 updates, 1 delete; the
+    // Sidecar is updated, never deleted.
+    assert_eq!(outcome.executed.created.len(), 1);
+    assert_eq!(outcome.executed.updated.len(), 5);
+    assert_eq!(outcome.executed.deleted.len(), 1);
+    assert_eq!(
+        methods.iter().filter(|m| **m == ("PATCH", false)).count(),
+        1
+    );
+    assert_eq!(methods.iter().filter(|m| **m == ("PATCH", true)).count(), 5);
+    assert_eq!(methods.iter().filter(|m| m.0 == "DELETE").count(), 1);
+    assert!(
+        writes
+            .iter()
+            .all(|w| !(w.method == "DELETE" && w.path.contains("/sidecars/")))
+    );
+
+    fake.clear_requests();
+    let outcome = pass(&fake, &api, &[app(2, &[443, 8443])]).await;
+    assert!(
+        fake.requests().is_empty(),
+        "converged: {:?}",
+        fake.requests()
+    );
+    assert!(outcome.plan.is_empty());
+    assert_declared(&fake);
+}
+
+#[tokio::test]
+async fn deletes_only_labelled_objects_with_preconditions() {
+    let fake = FakeApi::new();
+    let api = ObjectApi::new(fake.client());
+    pass(&fake, &api, &[app(1, &[443])]).await;
+    let unlabelled = json!({"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
+        "metadata": {"name": "hand-made", "namespace": "app"}, "spec": {"hosts": ["x.com"]}});
+    fake.insert(unlabelled.clone());
+    fake.clear_requests();
+
+    // No Packages any more: everything we own goes, the hand-made object stays.
+    let mut live = fake.owned_objects();
+    live.push(unlabelled.clone());
+    let input = crate::controller::pass::PassInput {
+        packages: &[],
+        live,
+        config: &crate::test_support::fixtures::config(),
+        dry_run: false,
+    };
+    let outcome = crate::controller::pass::run_pass(
+        &api,
+        input,
+        crate::controller::backoff::Backoff::WRITE,
+        &|| false,
+    )
+    .await;
+    assert_eq!(outcome.executed.deleted.len(), 6);
+    let writes = fake.writes();
+    assert!(writes.iter().all(|w| w.method == "DELETE"));
+    assert_eq!(writes.len(), 6);
+    for write in &writes {
+        let body = write.body.clone().unwrap_or_default();
+        assert!(body.pointer("/preconditions/uid").is_some(), "{body}");
+        assert!(
+            body.pointer("/preconditions/resourceVersion").is_some(),
+            "{body}"
+        );
+    }
+    assert!(fake.object(&object_path(&unlabelled)).is_some());
+    assert!(fake.owned_objects().is_empty());
+    assert_declared(&fake);
+}
+
+#[tokio::test]
+async fn a_foreign_object_with_an_owned_name_is_never_written() {
+    let fake = FakeApi::new();
+    let api = ObjectApi::new(fake.client());
+    let foreign = json!({"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
+        "metadata": {"name": "gateway-example-com", "namespace": "istio-egress-gateway"},
+        "spec": {"selector": {"app": "mine"}}});
+    fake.insert(foreign.clone());
+    let outcome = pass(&fake, &api, &[app(1, &[443])]).await;
+
+    assert_eq!(outcome.conflicts.len(), 1);
+    let conflict = &outcome.conflicts[0];
+    assert_eq!(conflict.hosts, vec!["example.com".to_string()]);
+    assert_eq!(
+        conflict.foreign.name.as_deref(),
+        Some("gateway-example-com")
+    );
+    assert_eq!(conflict.packages.len(), 1);
+    assert_eq!(conflict.packages[0].name.as_deref(), Some("app"));
+    // Only the NetworkPolicy and the Sidecar are written; nothing of example.com.
+    let written: Vec<String> = fake.writes().iter().map(|w| w.path.clone()).collect();
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert!(
+        written
+            .iter()
+            .all(|p| p.contains("/networkpolicies/") || p.contains("/sidecars/"))
+    );
+    assert_eq!(
+        fake.object(&object_path(&foreign)).unwrap()["spec"],
+        foreign["spec"]
+    );
+
+    let notices = crate::controller::events::notices(&outcome);
+    let reasons: Vec<&str> = notices.iter().map(|n| n.reason).collect();
+    assert_eq!(reasons, vec!["OwnedNameConflict", "EgressObjectConflict"]);
+    assert!(
+        notices[1].note.contains("host example.com skipped"),
+        "{}",
+        notices[1].note
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_500_is_retried() {
+    let fake = FakeApi::new();
+    let api = ObjectApi::new(fake.client());
+    fake.fail_next("PATCH", 500, 2);
+    let outcome = pass(&fake, &api, &[app(1, &[443])]).await;
+    assert!(
+        outcome.executed.failed.is_empty(),
+        "{:?}",
+        outcome.executed.failed
+    );
+    assert_eq!(outcome.executed.created.len(), 6);
+    let patches: Vec<String> = fake.writes().iter().map(|w| w.path.clone()).collect();
+    assert_eq!(patches.len(), 8);
+    // The same object three times in a row: retried, not skipped.
+    assert_eq!(patches[0], patches[1]);
+    assert_eq!(patches[1], patches[2]);
+    assert_ne!(patches[2], patches[3]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_409_is_looked_into_and_retried() {
+    let fake = FakeApi::new();
+    let api = ObjectApi::new(fake.client());
+    // The create conflicts once (someone raced us), the re-read finds nothing foreign.
+    fake.fail_next("PATCH", 409, 1);
+    let outcome = pass(&fake, &api, &[app(1, &[443])]).await;
+    assert!(outcome.executed.failed.is_empty());
+    assert_eq!(outcome.executed.created.len(), 6);
+    let methods: Vec<String> = fake.requests().iter().map(|r| r.method.clone()).collect();
+    // probe GETs, then PATCH (409), GET (re-read), PATCH, ...
+    let first_patch = methods.iter().position(|m| m == "PATCH").unwrap();
+    assert_eq!(
+        &methods[first_patch..first_patch + 3],
+        ["PATCH", "GET", "PATCH"]
+    );
+
+    // A delete whose object changed meanwhile (409 on the preconditions) is re-read and retried.
+    fake.clear_requests();
+    fake.fail_next("DELETE", 409, 1);
+    let outcome = pass(&fake, &api, &[]).await;
+    assert!(
+        outcome.executed.failed.is_empty(),
+        "{:?}",
+        outcome.executed.failed
+    );
+    assert_eq!(outcome.executed.deleted.len(), 6);
+    assert!(fake.owned_objects().is_empty());
+    let methods: Vec<String> = fake.requests().iter().map(|r| r.method.clone()).collect();
+    assert_eq!(&methods[..3], ["DELETE", "GET", "DELETE"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_persistent_failure_gives_up_and_the_pass_goes_on() {
+    let fake = FakeApi::new();
+    let api = ObjectApi::new(fake.client());
+    fake.fail_next("PATCH", 503, 5);
+    fake.fail_next("PATCH", 422, 1);
+    let outcome = pass(&fake, &api, &[app(1, &[443])]).await;
+    // The first object failed after 5 attempts, the second at once (422 is final), the rest went.
+    assert_eq!(outcome.executed.failed.len(), 2);
+    assert_eq!(outcome.executed.created.len(), 4);
+    assert_eq!(fake.writes().len(), 5 + 1 + 4);
+    assert!(outcome.executed.failed[0].1.contains("injected failure"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn odd_response_shapes_are_errors_not_panics() {
+    let fake = FakeApi::new();
+    let api = ObjectApi::new(fake.client());
+    fake.answer_next("GET", 200, "not json at all");
+    fake.answer_next("GET", 200, "[1, 2, 3]");
+    fake.answer_next("PATCH", 200, "{\"kind\": 7}");
+    fake.answer_next("PATCH", 500, "<html>proxy error</html>");
+    fake.answer_next("PATCH", 404, "");
+    fake.answer_next("PATCH", 200, "null");
+    let outcome = pass(&fake, &api, &[app(1, &[443])]).await;
+    let executed = &outcome.executed;
+    assert_eq!(executed.created.len() + executed.failed.len(), 6);
+    assert!(!executed.failed.is_empty());
+
+    let before = fake.owned_objects().len();
+    assert!(before > 0);
+    fake.answer_next("DELETE", 200, "\u{0}\u{1}");
+    fake.answer_next("DELETE", 409, "{}");
+    fake.answer_next("GET", 200, "{\"metadata\": []}");
+    let outcome = pass(&fake, &api, &[]).await;
+    let executed = &outcome.executed;
+    // Every step ended one way or another.
+    assert_eq!(
+        executed.deleted.len() + executed.failed.len() + executed.foreign.len(),
+        before
+    );
+}

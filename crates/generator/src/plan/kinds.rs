@@ -1,0 +1,72 @@
+//! The kinds of object the generator writes, and where they are served.
+
+/// One kind the generator owns objects of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ManagedKind {
+    /// API group; `""` would be the core group (none of ours is).
+    pub group: &'static str,
+    /// The version the generator reads and writes.
+    pub version: &'static str,
+    pub kind: &'static str,
+    /// Resource name in URLs and RBAC rules.
+    pub plural: &'static str,
+}
+
+impl ManagedKind {
+    pub fn api_version(&self) -> String {
+        format!("{}/{}", self.group, self.version)
+    }
+}
+
+/// Every kind `desired_state` generates. The Istio and the Gateway API `Gateway` differ by group.
+pub const MANAGED_KINDS: &[ManagedKind] = &[
+    ManagedKind {
+        group: "networking.istio.io",
+        version: "v1",
+        kind: "ServiceEntry",
+        plural: "serviceentries",
+    },
+    ManagedKind {
+        group: "networking.istio.io",
+        version: "v1",
+        kind: "Sidecar",
+        plural: "sidecars",
+    },
+    ManagedKind {
+        group: "networking.istio.io",
+        version: "v1",
+        kind: "VirtualService",
+        plural: "virtualservices",
+    },
+    ManagedKind {
+        group: "networking.istio.io",
+        version: "v1",
+        kind: "Gateway",
+        plural: "gateways",
+    },
+    ManagedKind {
+        group: "security.istio.io",
+        version: "v1",
+        kind: "AuthorizationPolicy",
+        plural: "authorizationpolicies",
+    },
+    ManagedKind {
+        group: "gateway.networking.k8s.io",
+        version: "v1",
+        kind: "Gateway",
+        plural: "gateways",
+    },
+    ManagedKind {
+        group: "networking.k8s.io",
+        version: "v1",
+        kind: "NetworkPolicy",
+        plural: "networkpolicies",
+    },
+];
+
+/// The managed kind of `(group, kind)`, if it is one.
+pub fn managed_kind(group: &str, kind: &str) -> Option<&'static ManagedKind> {
+    MANAGED_KINDS
+        .iter()
+        .find(|k| k.group == group && k.kind == kind)
+}
