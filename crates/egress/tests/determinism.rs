@@ -33,7 +33,9 @@ fn rule(host_index: usize, port: u16, with_selector: bool, description: String) 
         "port": port,
     });
     if with_selector {
-        entry["selector"] = json!({"app": format!("app-{host_index}")});
+        // A letter, not a digit: the sanitiser strips trailing digits, so `app-3` and `app-5`
+        // would name one Sidecar (refused as a local name collision).
+        entry["selector"] = json!({"app": format!("app-{}", char::from(b'a' + host_index as u8))});
     }
     entry
 }

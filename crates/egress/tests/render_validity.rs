@@ -64,9 +64,15 @@ fn check_objects(state: &DesiredState) -> Result<(), TestCaseError> {
     for object in &state.objects {
         let key = &object.key;
         let manifest = &object.manifest;
-        prop_assert_eq!(manifest["apiVersion"].as_str(), Some(key.api_version.as_str()));
+        prop_assert_eq!(
+            manifest["apiVersion"].as_str(),
+            Some(key.api_version.as_str())
+        );
         prop_assert_eq!(manifest["kind"].as_str(), Some(key.kind.as_str()));
-        prop_assert_eq!(manifest["metadata"]["name"].as_str(), Some(key.name.as_str()));
+        prop_assert_eq!(
+            manifest["metadata"]["name"].as_str(),
+            Some(key.name.as_str())
+        );
         prop_assert_eq!(
             manifest["metadata"]["namespace"].as_str(),
             Some(key.namespace.as_str())

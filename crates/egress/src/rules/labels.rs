@@ -60,7 +60,10 @@ fn map_violations(index: usize, field: &str, labels: &LabelMap, out: &mut Vec<Vi
             out.push(Violation::new(
                 allow_path(index, Some(field)),
                 Code::InvalidLabel,
-                format!("{field} key {} is not a valid label key: {KEY_RULE}", quoted(key)),
+                format!(
+                    "{field} key {} is not a valid label key: {KEY_RULE}",
+                    quoted(key)
+                ),
             ));
         } else if !is_label_value(value) {
             out.push(Violation::new(
@@ -134,7 +137,13 @@ mod tests {
 
     #[test]
     fn valid_keys_and_values() {
-        for key in ["app", "app.kubernetes.io/name", "A_b.C-1", "x/y", &"k".repeat(63)] {
+        for key in [
+            "app",
+            "app.kubernetes.io/name",
+            "A_b.C-1",
+            "x/y",
+            &"k".repeat(63),
+        ] {
             assert!(is_label_key(key), "{key}");
         }
         for value in ["", "curl", "a.b_c-D", &"v".repeat(63)] {
@@ -146,12 +155,30 @@ mod tests {
     fn invalid_keys_and_values() {
         let long_prefix = format!("{}/a", "p".repeat(254));
         for key in [
-            "", "a b", "-a", "a-", "a/b/c", "/a", "a/", "Upper.io/a", "a_b.io/x", "ü",
-            &"k".repeat(64), &long_prefix,
+            "",
+            "a b",
+            "-a",
+            "a-",
+            "a/b/c",
+            "/a",
+            "a/",
+            "Upper.io/a",
+            "a_b.io/x",
+            "ü",
+            &"k".repeat(64),
+            &long_prefix,
         ] {
             assert!(!is_label_key(key), "{key:?}");
         }
-        for value in ["with space", "-a", "a-", "a/b", "ü", "tab\t", &"v".repeat(64)] {
+        for value in [
+            "with space",
+            "-a",
+            "a-",
+            "a/b",
+            "ü",
+            "tab\t",
+            &"v".repeat(64),
+        ] {
             assert!(!is_label_value(value), "{value:?}");
         }
     }

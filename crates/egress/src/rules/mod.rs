@@ -8,6 +8,7 @@ pub mod conflicts;
 pub mod host_policy;
 pub mod hostname;
 pub mod labels;
+pub mod local_names;
 pub mod package;
 pub mod shown;
 pub mod uds_core;

@@ -14,6 +14,7 @@ use crate::rules::config::RuleConfig;
 use crate::rules::conflicts::shared_name_key;
 use crate::rules::host_policy::HostPolicy;
 use crate::rules::hostname::hostname_violation;
+use crate::rules::local_names::local_name_collisions;
 use crate::rules::shown::{quoted, verbatim};
 use crate::rules::uds_core::has_wildcard;
 use crate::violation::{Code, Violation, allow_path};
@@ -41,6 +42,7 @@ pub fn package_violations(pkg: &Package, config: &RuleConfig) -> Vec<Violation> 
     }
     violations.extend(protocol_conflicts(pkg));
     violations.extend(name_collisions(pkg));
+    violations.extend(local_name_collisions(pkg));
     violations
 }
 

@@ -51,8 +51,7 @@ fn is_qualified_name_part(s: &str) -> bool {
         && b.len() <= MAX_LABEL
         && b.first().is_some_and(u8::is_ascii_alphanumeric)
         && b.last().is_some_and(u8::is_ascii_alphanumeric)
-        && b
-            .iter()
+        && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
@@ -111,7 +110,9 @@ pub fn manifest_problems(manifest: &Value) -> Vec<String> {
     }
     // A Gateway API Gateway (the waypoint) gets a Deployment and Service of its own name, and a
     // Service name must be a DNS-1123 label.
-    if kind == "Gateway" && api_version.starts_with("gateway.networking.k8s.io/") && !is_dns1123_label(name)
+    if kind == "Gateway"
+        && api_version.starts_with("gateway.networking.k8s.io/")
+        && !is_dns1123_label(name)
     {
         problems.push(format!("{at}: Gateway API name is not a DNS-1123 label"));
     }

@@ -123,7 +123,15 @@ pub const PACKAGE_NAMES: &[&str] = &[
 ];
 
 /// Namespace names (DNS-1123 labels): five ordinary ones, then ones UDS Core reserves.
-pub const NAMESPACES: &[&str] = &["app", "ci", "payments", "a", "ns-1", "kube-system", "pepr-system"];
+pub const NAMESPACES: &[&str] = &[
+    "app",
+    "ci",
+    "payments",
+    "a",
+    "ns-1",
+    "kube-system",
+    "pepr-system",
+];
 
 /// `serviceAccount` values.
 pub const SERVICE_ACCOUNTS: &[&str] = &["", "probe", "default", "with space", "a/b"];
@@ -135,7 +143,14 @@ pub const PROTOCOLS: &[&str] = &["TLS", "HTTP", "TCP", "UDP", "tls", "Https", ""
 pub const MODES: &[&str] = &["sidecar", "ambient", "", "Sidecar"];
 
 /// `remoteGenerated` values.
-pub const GENERATED: &[&str] = &["KubeAPI", "KubeNodes", "IntraNamespace", "CloudMetadata", "Anywhere", "Internet"];
+pub const GENERATED: &[&str] = &[
+    "KubeAPI",
+    "KubeNodes",
+    "IntraNamespace",
+    "CloudMetadata",
+    "Anywhere",
+    "Internet",
+];
 
 /// Port numbers, in range and out of it.
 pub const PORTS: &[i64] = &[443, 80, 8443, 9443, 1, 65535, 0, -1, 65536, 15008];

@@ -209,7 +209,11 @@ pub fn odd_entry() -> impl Strategy<Value = Value> {
             set(&mut entry, "selector", selector);
             set(&mut entry, "labels", labels);
             set(&mut entry, "podLabels", pod_labels);
-            set(&mut entry, "serviceAccount", service_account.map(Value::from));
+            set(
+                &mut entry,
+                "serviceAccount",
+                service_account.map(Value::from),
+            );
             set(&mut entry, "remoteGenerated", generated.map(Value::from));
             set(&mut entry, "remoteNamespace", namespace.map(Value::from));
             set(&mut entry, "remoteCidr", cidr.map(Value::from));
@@ -222,12 +226,10 @@ pub fn odd_entry() -> impl Strategy<Value = Value> {
 /// from short to 253 characters.
 pub fn package(max_rules: usize) -> impl Strategy<Value = Value> {
     (
-        prop_oneof![3 => pick(PACKAGE_NAMES), 1 => subdomain(1..254)],
+        // Names near the 63 characters a label value allows push long hosts past the cut.
+        prop_oneof![3 => pick(PACKAGE_NAMES), 1 => subdomain(50..64), 1 => subdomain(1..254)],
         prop_oneof![10 => pick(&NAMESPACES[..5]), 1 => pick(NAMESPACES)],
-        prop::option::weighted(
-            0.9,
-            prop_oneof![10 => pick(&MODES[..2]), 1 => pick(MODES)],
-        ),
+        prop::option::weighted(0.9, prop_oneof![10 => pick(&MODES[..2]), 1 => pick(MODES)]),
         prop::option::weighted(0.5, "[a-f0-9-]{8,36}"),
         0i64..5,
         // Half the Packages are all valid-but-colliding host rules, so that many are admitted.
@@ -237,7 +239,8 @@ pub fn package(max_rules: usize) -> impl Strategy<Value = Value> {
         ],
     )
         .prop_map(|(name, namespace, mode, uid, generation, allow)| {
-            let mut metadata = json!({"name": name, "namespace": namespace, "generation": generation});
+            let mut metadata =
+                json!({"name": name, "namespace": namespace, "generation": generation});
             if let Some(uid) = uid {
                 metadata["uid"] = json!(uid);
             }

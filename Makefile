@@ -1,0 +1,146 @@
+# uds-egress: build, test and ship the Kubewarden policy.
+#
+# Targets used by others (names are fixed): policy.wasm, noop-policy.wasm, annotated-policy.wasm,
+# e2e-tests, push, test, examples.
+
+SHELL := /bin/bash
+
+WASM_TARGET := wasm32-wasip1
+# Cargo's target directory; honours CARGO_TARGET_DIR like cargo itself.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+WASM_OUT := $(TARGET_DIR)/$(WASM_TARGET)/policy
+
+# One version everywhere: Cargo.toml, metadata.yml and the release tag v$(VERSION).
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+REGISTRY ?= ghcr.io/uds-egress/policies/uds-egress-policy
+# kwctl annotate embeds this file as the policy's usage text.
+USAGE_FILE := $(firstword $(wildcard README.md docs/policy.md))
+
+# cargo decides whether a rebuild is needed, so the wasm targets always ask it.
+.PHONY: policy.wasm noop-policy.wasm annotated-policy.wasm e2e-tests push test examples \
+	fmt lint wasm-target core-wasm check-version
+
+wasm-target:
+	@if command -v rustup >/dev/null 2>&1; then \
+		rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET); \
+	fi
+
+# Runs Debian's wasm-opt -Os on $(1) when it can: installs binaryen quietly if missing and root,
+# and keeps the unoptimised module whenever anything is unavailable or fails.
+define wasm_opt
+	@if ! command -v wasm-opt >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing binaryen for wasm-opt"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binaryen >/dev/null 2>&1 \
+		|| { apt-get update -qq >/dev/null 2>&1 \
+		     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binaryen >/dev/null 2>&1; } \
+		|| true; \
+	fi; \
+	if command -v wasm-opt >/dev/null 2>&1; then \
+		if wasm-opt -Os --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+			--enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types \
+			$(1) -o $(1).opt 2>$(1).opt.log; then \
+			mv $(1).opt $(1); rm -f $(1).opt.log; \
+		else \
+			echo "wasm-opt failed, keeping the unoptimised $(1):"; cat $(1).opt.log; rm -f $(1).opt $(1).opt.log; \
+		fi; \
+	else \
+		echo "wasm-opt not available: $(1) is not optimised"; \
+	fi; \
+	echo "$(1): $$(stat -c %s $(1)) bytes"
+endef
+
+policy.wasm: wasm-target
+	cargo build --target $(WASM_TARGET) --profile policy -p uds-egress-policy
+	cp $(WASM_OUT)/uds_egress_policy.wasm $@
+	$(call wasm_opt,$@)
+
+# The no-op policy: the baseline of the benchmark.
+noop-policy.wasm: wasm-target
+	cargo build --target $(WASM_TARGET) --profile policy -p noop-policy
+	cp $(WASM_OUT)/noop_policy.wasm $@
+	$(call wasm_opt,$@)
+
+annotated-policy.wasm: policy.wasm metadata.yml
+	@command -v kwctl >/dev/null 2>&1 || { echo "kwctl is required for $@"; exit 1; }
+	kwctl annotate -m metadata.yml $(if $(USAGE_FILE),-u $(USAGE_FILE)) -o $@ policy.wasm
+
+# The bats suite runs the fixtures through kwctl (with replayed host-capability recordings).
+e2e-tests: annotated-policy.wasm
+	@command -v bats >/dev/null 2>&1 || { echo "bats is required for $@"; exit 1; }
+	bats e2e.bats
+
+# Artifact Hub package metadata from metadata.yml; VERSION=x.y.z for another version (release).
+artifacthub/artifacthub-pkg.yml: metadata.yml Cargo.toml
+	@command -v kwctl >/dev/null 2>&1 || { echo "kwctl is required for $@"; exit 1; }
+	kwctl scaffold artifacthub --metadata-path metadata.yml --version $(VERSION) --output $@
+
+push: annotated-policy.wasm
+	kwctl push annotated-policy.wasm $(REGISTRY):v$(VERSION)
+
+fmt:
+	cargo fmt --all -- --check
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+# The core must stay buildable for wasm on its own (the policy's only view of it is a dependency).
+core-wasm: wasm-target
+	cargo build -p uds-egress-core --target $(WASM_TARGET) --release
+
+# The version of Cargo.toml must be the one metadata.yml announces (and the release tag).
+check-version:
+	@grep -q "io.kubewarden.policy.version: $(VERSION)$$" metadata.yml \
+		|| { echo "metadata.yml does not announce version $(VERSION) of Cargo.toml"; exit 1; }
+
+test: fmt lint check-version policy.wasm noop-policy.wasm core-wasm
+	cargo test --workspace
+	BENCH_QUICK=1 $(MAKE) --no-print-directory bench
+
+# Renders the example Packages (the lead extends this to run them through the policy first).
+examples:
+	cargo run -q -p uds-egress-generator -- render examples/*.yaml
+
+# The benchmark suite with budgets (docs/performance.md): prints one table, exits non-zero when a
+# budget is missed. BENCH_QUICK=1 (run by `test`): debug builds, small sizes, few iterations; the
+# budgets are reported, not enforced, but a figure that cannot be measured still fails.
+BENCH_DIR := $(abspath $(TARGET_DIR)/bench)
+BENCH_PROFILE := $(if $(filter-out 0,$(BENCH_QUICK)),dev,release)
+BENCH_BIN := $(TARGET_DIR)/$(if $(filter dev,$(BENCH_PROFILE)),debug,release)
+
+.PHONY: bench
+bench: policy.wasm noop-policy.wasm
+	cargo build --profile $(BENCH_PROFILE) -p uds-egress-generator -p uds-egress-bench
+	rm -rf $(BENCH_DIR)/criterion/desired_state
+	CRITERION_HOME=$(BENCH_DIR)/criterion \
+		cargo bench --profile $(BENCH_PROFILE) -p uds-egress-bench --bench desired_state
+	$(BENCH_BIN)/uds-egress-bench --policy policy.wasm --noop noop-policy.wasm \
+		--uds-egress $(BENCH_BIN)/uds-egress --criterion-home $(BENCH_DIR)/criterion --work $(BENCH_DIR)
+
+# Fuzzing (fuzz/README.md): builds the seed corpora, then runs each cargo-fuzz target for
+# FUZZ_SECONDS seconds, one after another in one process each (the machines have 2 cores). Needs
+# the nightly toolchain; installs cargo-fuzz when it is missing. The instrumented build has its own
+# target dir, under $(CARGO_TARGET_DIR)/fuzz when that is set so that CI caches it with the rest.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := request_bytes package_structured render_sets
+FUZZ_TARGET_DIR := $(if $(CARGO_TARGET_DIR),$(abspath $(CARGO_TARGET_DIR))/fuzz,$(CURDIR)/fuzz/target)
+FUZZ_CARGO := CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR) cargo +nightly
+# No sanitizer: the code is safe Rust, and ASan would cost most of the executions.
+FUZZ_FLAGS := --fuzz-dir fuzz --sanitizer none
+
+.PHONY: fuzz fuzz-tools fuzz-corpus
+fuzz-tools:
+	@rustup toolchain list 2>/dev/null | grep -q '^nightly' \
+		|| { echo "fuzz needs the nightly toolchain (rustup toolchain install nightly)"; exit 1; }
+	@command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+
+fuzz-corpus:
+	$(FUZZ_CARGO) run -q --manifest-path fuzz/Cargo.toml -p uds-egress-fuzz-seed -- $(CURDIR) $(CURDIR)/fuzz/corpus
+
+fuzz: fuzz-tools fuzz-corpus
+	$(FUZZ_CARGO) fuzz build $(FUZZ_FLAGS)
+	@for target in $(FUZZ_TARGETS); do \
+		echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_CARGO) fuzz run $(FUZZ_FLAGS) $$target fuzz/corpus/$$target -- \
+			-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+			|| exit 1; \
+	done

@@ -1,0 +1,139 @@
+//! Runs the benchmark figures and prints the table; exits 1 when a budget is missed (not in the
+//! quick mode, `BENCH_QUICK=1`, where timings on a loaded machine are noise).
+//!
+//! uds-egress-bench --policy policy.wasm --noop noop-policy.wasm --uds-egress PATH
+//!                  --criterion-home DIR --work DIR [--only policy,size,render,writes]
+//!
+//! `make bench` builds everything and runs the criterion bench first; use it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use uds_egress_bench::scale::{QUICK_ENV, Scale};
+use uds_egress_bench::table::{self, Row};
+use uds_egress_bench::{module_size, policy_eval, render_figures, writes};
+
+const USAGE: &str = "usage: uds-egress-bench --policy policy.wasm --noop noop-policy.wasm \
+                     --uds-egress PATH --criterion-home DIR --work DIR [--only FIGURES]";
+const FIGURES: [&str; 4] = ["policy", "size", "render", "writes"];
+
+struct Args {
+    policy: PathBuf,
+    noop: PathBuf,
+    uds_egress: PathBuf,
+    criterion_home: PathBuf,
+    work: PathBuf,
+    only: Vec<String>,
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+    let (mut policy, mut noop, mut uds_egress, mut criterion_home, mut work) =
+        (None, None, None, None, None);
+    let mut only: Vec<String> = FIGURES.map(String::from).to_vec();
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--policy" => policy = Some(PathBuf::from(value()?)),
+            "--noop" => noop = Some(PathBuf::from(value()?)),
+            "--uds-egress" => uds_egress = Some(PathBuf::from(value()?)),
+            "--criterion-home" => criterion_home = Some(PathBuf::from(value()?)),
+            "--work" => work = Some(PathBuf::from(value()?)),
+            "--only" => {
+                only = value()?.split(',').map(str::to_owned).collect();
+                if let Some(unknown) = only.iter().find(|f| !FIGURES.contains(&f.as_str())) {
+                    return Err(format!("unknown figure {unknown}; one of {FIGURES:?}"));
+                }
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    let need = |value: Option<PathBuf>, flag: &str| value.ok_or(format!("{flag} is required"));
+    Ok(Args {
+        policy: need(policy, "--policy")?,
+        noop: need(noop, "--noop")?,
+        uds_egress: need(uds_egress, "--uds-egress")?,
+        criterion_home: need(criterion_home, "--criterion-home")?,
+        work: need(work, "--work")?,
+        only,
+    })
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(problem) => {
+            eprintln!("uds-egress-bench: {problem}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(&args.work) {
+        eprintln!("uds-egress-bench: {}: {e}", args.work.display());
+        return ExitCode::FAILURE;
+    }
+    let scale = Scale::from_env();
+    if scale.quick {
+        println!(
+            "{QUICK_ENV}=1: quick mode (small sizes, few iterations): the figures are not \
+             comparable with the budgets, which are reported but not enforced"
+        );
+    }
+    let wants = |figure: &str| args.only.iter().any(|f| f == figure);
+    let mut rows: Vec<Row> = Vec::new();
+    if wants("policy") {
+        match policy_eval::run(&scale, &args.policy, &args.noop) {
+            Ok(found) => rows.extend(found),
+            Err(problem) => rows.push(Row::error("1 policy evaluation", problem)),
+        }
+    }
+    if wants("size") {
+        rows.push(
+            module_size::run(&args.policy, &args.noop)
+                .unwrap_or_else(|problem| Row::error("2 module size", problem)),
+        );
+    }
+    if wants("render") {
+        rows.extend(render_figures::translation(&scale, &args.criterion_home));
+        match render_figures::process(&scale, &args.uds_egress, &args.work) {
+            Ok(found) => rows.extend(found),
+            Err(problem) => rows.push(Row::error("3 render process", problem)),
+        }
+    }
+    if wants("writes") {
+        match writes::run(&scale, &args.uds_egress, &args.work) {
+            Ok(found) => rows.extend(found),
+            Err(problem) => rows.push(Row::error("4 controller writes", problem)),
+        }
+    }
+
+    println!();
+    print!("{}", table::render(&rows));
+    let missed: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.failed())
+        .map(|r| r.figure.as_str())
+        .collect();
+    let budgets = rows.iter().filter(|r| r.check.is_some()).count();
+    let broken = rows.iter().filter(|r| r.broken).count();
+    println!();
+    if broken > 0 {
+        println!("bench: {broken} figures could not be measured (see the errors above)");
+        ExitCode::FAILURE
+    } else if missed.is_empty() {
+        println!("bench: every budget kept ({budgets} figures)");
+        ExitCode::SUCCESS
+    } else if scale.quick {
+        println!(
+            "bench: quick mode, budgets not enforced ({} of {budgets} figures over budget at \
+             these sizes)",
+            missed.len()
+        );
+        ExitCode::SUCCESS
+    } else {
+        println!(
+            "bench: {} of {budgets} budgets missed: {}",
+            missed.len(),
+            missed.join("; ")
+        );
+        ExitCode::FAILURE
+    }
+}

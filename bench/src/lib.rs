@@ -1,0 +1,26 @@
+//! The benchmark suite behind `make bench`: every figure of the performance budget, measured
+//! side by side with its baseline and printed as one table (see `docs/performance.md`).
+//!
+//! - figure 1, [`policy_eval`]: `validate` time of `policy.wasm` against the no-op policy;
+//! - figure 2, [`module_size`]: the size of both modules;
+//! - figure 3, [`render_figures`]: the in-process translation (criterion, `benches/`), the
+//!   `render` process and its memory, and scaling to ten times the Packages;
+//! - figure 4, [`writes`]: API writes of the controller's planner, next to UDS Core's
+//!   ([`uds_core_cost`]).
+//!
+//! Everything runs on the seeded workload of [`synth`], at the sizes of [`scale`].
+
+pub mod child;
+pub mod criterion_estimate;
+pub mod mask;
+pub mod module_size;
+pub mod policy_eval;
+pub mod policy_workload;
+pub mod render_figures;
+pub mod rng;
+pub mod scale;
+pub mod stats;
+pub mod synth;
+pub mod table;
+pub mod uds_core_cost;
+pub mod writes;

@@ -1,0 +1,118 @@
+//! Figure 3: render throughput. The in-process translation comes from the criterion bench; the
+//! whole `uds-egress render` process (YAML in, YAML out) is run here, with its peak memory.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use uds_egress_core::{RuleConfig, desired_state};
+
+use crate::child;
+use crate::criterion_estimate;
+use crate::scale::Scale;
+use crate::synth::{self, Workload};
+use crate::table::{Check, Row, thousands as count};
+
+const TRANSLATION_BUDGET: Duration = Duration::from_secs(1);
+const PROCESS_BUDGET: Duration = Duration::from_secs(2);
+const MEMORY_BUDGET_MIB: f64 = 256.0;
+/// Ten times the Packages may take at most this many times as long.
+const SCALING_BUDGET: f64 = 11.0;
+
+/// The in-process rows, from the criterion estimates under `criterion_home`.
+pub fn translation(scale: &Scale, criterion_home: &Path) -> Vec<Row> {
+    let n = scale.render_packages;
+    let big = scale.scaling_packages;
+    let mut rows = Vec::new();
+    let small = criterion_estimate::median(criterion_home, n);
+    let figure = format!("3 desired_state, {} Packages (criterion median)", count(n));
+    rows.push(match &small {
+        Ok(median) => Row::checked(
+            figure,
+            format!("{:.3} s", median.as_secs_f64()),
+            Check::at_most(
+                median.as_secs_f64(),
+                TRANSLATION_BUDGET.as_secs_f64(),
+                "≤ 1 s, one core",
+            ),
+        ),
+        Err(problem) => Row::error(figure, problem),
+    });
+    let figure = format!("3 scaling: {} vs {} Packages", count(big), count(n));
+    rows.push(
+        match (small, criterion_estimate::median(criterion_home, big)) {
+            (Ok(small), Ok(large)) => {
+                let factor = large.as_secs_f64() / small.as_secs_f64();
+                Row::checked(
+                    figure,
+                    format!(
+                        "{factor:.1}× ({:.3} s / {:.3} s)",
+                        large.as_secs_f64(),
+                        small.as_secs_f64()
+                    ),
+                    Check::at_most(factor, SCALING_BUDGET, format!("≤ {SCALING_BUDGET}×")),
+                )
+            }
+            (Err(problem), _) | (_, Err(problem)) => Row::error(figure, problem),
+        },
+    );
+    rows
+}
+
+/// The `render` process rows: median wall time of [`Scale::render_runs`] runs, peak memory.
+pub fn process(scale: &Scale, uds_egress: &Path, work: &Path) -> Result<Vec<Row>, String> {
+    let n = scale.render_packages;
+    let objects = Workload::new(n, scale.render_hosts).generate();
+    let state = desired_state(&synth::parse(&objects)?, &RuleConfig::default());
+    if !state.refused.is_empty() {
+        return Err(format!(
+            "{} synthetic Packages refused",
+            state.refused.len()
+        ));
+    }
+    let input = work.join(format!("render-{n}.yaml"));
+    let yaml = synth::to_yaml(&objects)?;
+    std::fs::write(&input, &yaml).map_err(|e| format!("{}: {e}", input.display()))?;
+    let output = work.join(format!("render-{n}.out.yaml"));
+
+    let mut walls = Vec::new();
+    let mut peak = 0u64;
+    for _ in 0..scale.render_runs.max(1) {
+        let mut command = Command::new(uds_egress);
+        command.arg("render").arg(&input);
+        let measured = child::run(command, &output)?;
+        if measured.exit_code != Some(0) {
+            return Err(format!(
+                "uds-egress render failed ({:?}): {}",
+                measured.exit_code, measured.stderr
+            ));
+        }
+        walls.push(measured.wall);
+        peak = peak.max(measured.max_rss_bytes);
+    }
+    walls.sort_unstable();
+    let median = walls.get(walls.len() / 2).copied().unwrap_or_default();
+    let out_bytes = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    println!(
+        "render: {} Packages, {} rules over {} hosts -> {} objects; {:.1} MiB of YAML in, {:.1} MiB out",
+        count(n),
+        count(n * synth::RULES_PER_PACKAGE),
+        count(scale.render_hosts),
+        count(state.objects.len()),
+        mib(yaml.len() as u64),
+        mib(out_bytes),
+    );
+    Ok(vec![
+        Row::checked(
+            format!("3 render process, {} Packages", count(n)),
+            format!("{:.3} s (median of {})", median.as_secs_f64(), walls.len()),
+            Check::at_most(median.as_secs_f64(), PROCESS_BUDGET.as_secs_f64(), "≤ 2 s"),
+        ),
+        Row::checked(
+            format!("3 render peak memory, {} Packages", count(n)),
+            format!("{:.1} MiB max RSS", mib(peak)),
+            Check::at_most(mib(peak), MEMORY_BUDGET_MIB, "≤ 256 MiB"),
+        ),
+    ])
+}

@@ -1,0 +1,382 @@
+//! Context-aware checks: what can only be judged against other objects in the cluster.
+//!
+//! - through the core's `ConflictIndex`, fed with every other Package: UDS Core's
+//!   one-Package-per-namespace rule (semantics §2, rule 2), cross-package protocol conflicts
+//!   (§8.2.4) and shared-object name collisions between different hosts. The Package under review
+//!   (same namespace and name) is left out, so an UPDATE never conflicts with its own stored
+//!   version;
+//! - hosts of sidecar-mode host rules already claimed by a Gateway or VirtualService that uds-egress
+//!   does not own (§8.2.5), with UDS Core's reconcile-time messages.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Deserialize;
+use serde_json::Value;
+use uds_egress_core::model::{Mode, Package, PackageSpec};
+use uds_egress_core::names::{EGRESS_GATEWAY_NAMESPACE, gateway, virtual_service};
+use uds_egress_core::objects::meta::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
+use uds_egress_core::rules::conflicts::ConflictIndex;
+use uds_egress_core::violation::{Code, Violation, allow_path};
+
+use crate::cluster::{Cluster, ClusterObject, LookupError};
+
+/// Every context violation of `package`, or the first lookup that failed.
+pub fn context_violations(
+    package: &Package,
+    cluster: &dyn Cluster,
+) -> Result<Vec<Violation>, LookupError> {
+    let mut others: Vec<Package> = cluster
+        .packages()?
+        .into_iter()
+        .filter_map(to_package)
+        .filter(|other| {
+            !(other.namespace() == package.namespace() && other.name() == package.name())
+        })
+        .collect();
+    // The host returns objects in no stable order; sorting keeps messages deterministic.
+    others.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
+
+    let mut index = ConflictIndex::new();
+    for other in &others {
+        index.admit(other);
+    }
+    let violations = index.check(package);
+    // Already refused: the Istio lookups would only cost time.
+    if !violations.is_empty() || package.mode() != Mode::Sidecar || !package.has_host_rules() {
+        return Ok(violations);
+    }
+    let gateways = cluster.gateways()?;
+    let virtual_services = cluster.virtual_services()?;
+    let mut violations = foreign_claims(package, &Claimant::GATEWAY, &gateways);
+    violations.extend(foreign_claims(
+        package,
+        &Claimant::VIRTUAL_SERVICE,
+        &virtual_services,
+    ));
+    Ok(violations)
+}
+
+/// A listed object as a core Package; `None` when its (masked) spec does not parse. Such a
+/// Package cannot be generated either, so it has no claim to conflict with; the generator reports it.
+fn to_package(object: ClusterObject) -> Option<Package> {
+    let spec = match object.spec {
+        Value::Null => None,
+        spec => Some(PackageSpec::deserialize(spec).ok()?),
+    };
+    let mut package = Package {
+        metadata: object.metadata,
+        spec,
+    };
+    package.migrate();
+    Some(package)
+}
+
+/// How one kind of Istio object claims hosts, and how UDS Core words a clash with it.
+struct Claimant {
+    code: Code,
+    /// `Gateway`, `Virtual Service`: as in UDS Core's messages.
+    label: &'static str,
+    plural: &'static str,
+    /// The name uds-egress gives its own object for a host, in `istio-egress-gateway`.
+    own_name: fn(&str) -> String,
+    /// The hosts an object's spec claims.
+    hosts: fn(&Value) -> Vec<&str>,
+}
+
+impl Claimant {
+    const GATEWAY: Claimant = Claimant {
+        code: Code::ForeignGatewayHost,
+        label: "Gateway",
+        plural: "Gateways",
+        own_name: gateway,
+        hosts: gateway_hosts,
+    };
+    const VIRTUAL_SERVICE: Claimant = Claimant {
+        code: Code::ForeignVirtualServiceHost,
+        label: "Virtual Service",
+        plural: "Virtual Services",
+        own_name: virtual_service,
+        hosts: virtual_service_hosts,
+    };
+}
+
+/// `spec.servers[].hosts[]` of a Gateway.
+fn gateway_hosts(spec: &Value) -> Vec<&str> {
+    spec.get("servers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|server| server.get("hosts").and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+/// `spec.hosts[]` of a VirtualService.
+fn virtual_service_hosts(spec: &Value) -> Vec<&str> {
+    spec.get("hosts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+/// One violation per (host, foreign object claiming it), at the host's first rule. Hosts compare
+/// case-insensitively (DNS names do; the Package's host is already lower-cased by the mutation).
+fn foreign_claims(
+    package: &Package,
+    claimant: &Claimant,
+    objects: &[ClusterObject],
+) -> Vec<Violation> {
+    // Lower-cased host -> foreign objects claiming it, as (namespace, name).
+    let mut claims: HashMap<String, Vec<(&str, &str)>> = HashMap::new();
+    for object in objects {
+        let meta = &object.metadata;
+        let namespace = meta.namespace.as_deref().unwrap_or("");
+        let name = meta.name.as_deref().unwrap_or("");
+        let ours = meta
+            .labels
+            .as_ref()
+            .and_then(|labels| labels.get(MANAGED_BY_LABEL))
+            .is_some_and(|value| value == MANAGED_BY_VALUE);
+        if ours {
+            continue;
+        }
+        for host in (claimant.hosts)(&object.spec) {
+            claims
+                .entry(host.to_ascii_lowercase())
+                .or_default()
+                .push((namespace, name));
+        }
+    }
+    let mut violations = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for (index, allow) in package.host_rules() {
+        let Some(host) = allow.host() else { continue };
+        let key = host.to_ascii_lowercase();
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let own = (claimant.own_name)(host);
+        let mut foreign: Vec<(&str, &str)> = claims
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter(|(namespace, name)| !(*namespace == EGRESS_GATEWAY_NAMESPACE && *name == own))
+            .copied()
+            .collect();
+        foreign.sort_unstable();
+        foreign.dedup();
+        for (namespace, name) in foreign {
+            violations.push(Violation::new(
+                allow_path(index, Some("remoteHost")),
+                claimant.code,
+                format!(
+                    "Found existing {label} {name}/{namespace} with matching host. Istio will not behave properly with multiple {plural} using the same hosts.",
+                    label = claimant.label,
+                    plural = claimant.plural,
+                ),
+            ));
+        }
+    }
+    violations
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake_cluster::{FakeCluster as Fake, List, object};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+    use serde_json::json;
+    use uds_egress_core::parse::package_from_value;
+
+    fn stored(namespace: &str, name: &str, mode: &str, allow: Value) -> ClusterObject {
+        object(
+            namespace,
+            name,
+            None,
+            json!({"network": {"serviceMesh": {"mode": mode}, "allow": allow}}),
+        )
+    }
+
+    fn pkg(namespace: &str, name: &str, mode: &str, allow: Value) -> Package {
+        package_from_value(&json!({
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"network": {"serviceMesh": {"mode": mode}, "allow": allow}}
+        }))
+        .unwrap()
+    }
+
+    fn github(protocol: &str, port: u16) -> Value {
+        json!([{"direction": "Egress", "selector": {"app": "x"}, "remoteHost": "api.github.com",
+                "remoteProtocol": protocol, "port": port}])
+    }
+
+    #[test]
+    fn another_package_in_the_namespace_is_refused() {
+        let cluster = Fake {
+            packages: vec![stored("shop", "first", "ambient", json!([]))],
+            ..Fake::default()
+        };
+        let violations =
+            context_violations(&pkg("shop", "second", "ambient", json!([])), &cluster).unwrap();
+        assert_eq!(violations.len(), 1);
+        assert_eq!(violations[0].code, Code::PackageExistsInNamespace);
+        assert_eq!(
+            violations[0].message,
+            "A package with the name \"first\" already exists in the namespace \"shop\". Only one package can exist in a namespace."
+        );
+        let mut deleting = pkg("shop", "second", "ambient", json!([]));
+        deleting.metadata.deletion_timestamp =
+            Some(serde_json::from_value::<Time>(json!("2026-01-01T00:00:00Z")).unwrap());
+        assert!(context_violations(&deleting, &cluster).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_package_under_review_is_excluded() {
+        let cluster = Fake {
+            packages: vec![stored("shop", "app", "sidecar", github("HTTP", 443))],
+            ..Fake::default()
+        };
+        let update = pkg("shop", "app", "sidecar", github("TLS", 443));
+        assert!(context_violations(&update, &cluster).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_protocol_conflict_with_another_package_is_refused() {
+        let cluster = Fake {
+            packages: vec![stored("other", "web", "sidecar", github("HTTP", 443))],
+            ..Fake::default()
+        };
+        let violations =
+            context_violations(&pkg("shop", "app", "sidecar", github("TLS", 443)), &cluster)
+                .unwrap();
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(violations[0].code, Code::ProtocolConflict);
+        // Same host in the other mode: no conflict (the modes' maps are independent).
+        let ambient =
+            context_violations(&pkg("shop", "app", "ambient", github("TLS", 443)), &cluster)
+                .unwrap();
+        assert!(ambient.is_empty(), "{ambient:?}");
+    }
+
+    #[test]
+    fn unparseable_stored_packages_are_ignored() {
+        let broken = object(
+            "other",
+            "web",
+            None,
+            json!({"network": {"allow": "nonsense"}}),
+        );
+        let cluster = Fake {
+            packages: vec![broken],
+            ..Fake::default()
+        };
+        assert!(
+            context_violations(&pkg("shop", "app", "sidecar", github("TLS", 443)), &cluster)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn foreign_gateways_and_virtual_services_claiming_the_host() {
+        let cluster = Fake {
+            gateways: vec![
+                object(
+                    "istio-egress-gateway",
+                    "gateway-api-github-com",
+                    None,
+                    json!({"servers": [{"hosts": ["api.github.com"]}]}),
+                ),
+                object(
+                    "istio-egress-gateway",
+                    "renamed",
+                    Some(json!({"app.kubernetes.io/managed-by": "uds-egress"})),
+                    json!({"servers": [{"hosts": ["api.github.com"]}]}),
+                ),
+                object(
+                    "istio-system",
+                    "public",
+                    None,
+                    json!({"servers": [{"hosts": ["other.com"]}, {"hosts": ["API.github.com"]}]}),
+                ),
+            ],
+            virtual_services: vec![
+                object(
+                    "istio-egress-gateway",
+                    "egress-vs-api-github-com",
+                    None,
+                    json!({"hosts": ["api.github.com"]}),
+                ),
+                object("team", "vs", None, json!({"hosts": ["api.github.com"]})),
+            ],
+            ..Fake::default()
+        };
+        let violations =
+            context_violations(&pkg("shop", "app", "sidecar", github("TLS", 443)), &cluster)
+                .unwrap();
+        let got: Vec<(&str, Code, &str)> = violations
+            .iter()
+            .map(|v| (v.path.as_str(), v.code, v.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "spec.network.allow[0].remoteHost",
+                    Code::ForeignGatewayHost,
+                    "Found existing Gateway public/istio-system with matching host. Istio will not behave properly with multiple Gateways using the same hosts."
+                ),
+                (
+                    "spec.network.allow[0].remoteHost",
+                    Code::ForeignVirtualServiceHost,
+                    "Found existing Virtual Service vs/team with matching host. Istio will not behave properly with multiple Virtual Services using the same hosts."
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn istio_objects_are_only_read_for_sidecar_host_rules() {
+        let cluster = Fake {
+            fail: Some(List::Gateways),
+            ..Fake::default()
+        };
+        assert!(
+            context_violations(&pkg("shop", "app", "ambient", github("TLS", 443)), &cluster)
+                .is_ok()
+        );
+        assert!(context_violations(&pkg("shop", "app", "sidecar", json!([])), &cluster).is_ok());
+        assert_eq!(cluster.calls.get(), 2);
+    }
+
+    #[test]
+    fn a_package_refused_by_the_index_costs_no_istio_lookups() {
+        let cluster = Fake {
+            packages: vec![stored("web", "web", "sidecar", github("HTTP", 443))],
+            fail: Some(List::Gateways),
+            ..Fake::default()
+        };
+        let violations =
+            context_violations(&pkg("shop", "app", "sidecar", github("TLS", 443)), &cluster)
+                .unwrap();
+        assert_eq!(violations.len(), 1);
+        assert_eq!(cluster.calls.get(), 1);
+    }
+
+    #[test]
+    fn a_failed_lookup_is_returned() {
+        for which in [List::Packages, List::Gateways, List::VirtualServices] {
+            let cluster = Fake {
+                fail: Some(which),
+                ..Fake::default()
+            };
+            let err =
+                context_violations(&pkg("shop", "app", "sidecar", github("TLS", 443)), &cluster)
+                    .unwrap_err();
+            assert_eq!(err.what, format!("{which:?}"));
+        }
+    }
+}

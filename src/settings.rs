@@ -1,0 +1,414 @@
+//! The policy's settings: their names (fixed by the README), defaults, validation and conversion
+//! into the core's [`RuleConfig`].
+
+use std::collections::BTreeMap;
+
+use crate::shape::json_type;
+use kubewarden_policy_sdk::settings::{SettingsValidationResponse, Validatable};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uds_egress_core::host_pattern::HostPattern;
+use uds_egress_core::rules::config::{
+    DEFAULT_GATEWAY_PORTS, DEFAULT_MAX_REMOTE_HOST_RULES, NamespaceHosts, RuleConfig,
+};
+
+/// Settings as the cluster operator writes them. Numbers are read as `i64` so that an out-of-range
+/// value reaches [`Validatable::validate`] and is refused with a message naming the setting,
+/// instead of failing deserialisation with a type error.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Settings {
+    pub gateway_ports: Vec<i64>,
+    pub allowed_hosts: Vec<String>,
+    pub denied_hosts: Vec<String>,
+    pub namespaces: BTreeMap<String, NamespaceSettings>,
+    pub deny_http: bool,
+    pub require_service_account: bool,
+    pub max_remote_host_rules: i64,
+    pub context_aware: bool,
+    pub fronting_hosts: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct NamespaceSettings {
+    pub allowed_hosts: Vec<String>,
+    pub denied_hosts: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            gateway_ports: DEFAULT_GATEWAY_PORTS
+                .iter()
+                .map(|&p| i64::from(p))
+                .collect(),
+            allowed_hosts: Vec::new(),
+            denied_hosts: Vec::new(),
+            namespaces: BTreeMap::new(),
+            deny_http: false,
+            require_service_account: false,
+            max_remote_host_rules: i64::try_from(DEFAULT_MAX_REMOTE_HOST_RULES).unwrap_or(i64::MAX),
+            context_aware: true,
+            fronting_hosts: Vec::new(),
+        }
+    }
+}
+
+/// Everything a request is judged with, derived from valid [`Settings`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyConfig {
+    pub rules: RuleConfig,
+    pub context_aware: bool,
+    pub fronting_hosts: Vec<HostPattern>,
+}
+
+impl Settings {
+    /// Reads settings from JSON. `null` means the defaults, as an empty object does. Errors name
+    /// the offending setting (`namespaces.payments.allowedHosts[0]: ...`).
+    pub fn from_json(value: &Value) -> Result<Settings, String> {
+        // serde's derived structs would also read a list, by position; settings are a map.
+        match value {
+            Value::Null => return Ok(Settings::default()),
+            Value::Object(map) => {
+                let namespaces = map.get("namespaces").and_then(Value::as_object);
+                for (name, hosts) in namespaces.into_iter().flatten() {
+                    if !hosts.is_object() {
+                        return Err(format!(
+                            "settings.namespaces.{name}: expected a map with allowedHosts and \
+                             deniedHosts, got {}",
+                            json_type(hosts)
+                        ));
+                    }
+                }
+            }
+            other => {
+                return Err(format!(
+                    "settings: expected a map of settings, got {}",
+                    json_type(other)
+                ));
+            }
+        }
+        serde_path_to_error::deserialize::<_, Settings>(value).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            if path == "." {
+                format!("settings: {inner}")
+            } else {
+                format!("settings.{path}: {inner}")
+            }
+        })
+    }
+
+    /// Checks every value and converts. All problems are reported, one per `; `-separated item.
+    pub fn to_config(&self) -> Result<PolicyConfig, String> {
+        let mut errors = Vec::new();
+        let gateway_ports = self
+            .gateway_ports
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &port)| match u16::try_from(port) {
+                Ok(p) if p != 0 => Some(p),
+                _ => {
+                    errors.push(format!(
+                        "gatewayPorts[{i}]: port {port} is out of range, expected 1 to 65535"
+                    ));
+                    None
+                }
+            })
+            .collect();
+        let allowed_hosts = patterns("allowedHosts", &self.allowed_hosts, &mut errors);
+        let denied_hosts = patterns("deniedHosts", &self.denied_hosts, &mut errors);
+        let fronting_hosts = patterns("frontingHosts", &self.fronting_hosts, &mut errors);
+        let mut namespaces = BTreeMap::new();
+        for (name, hosts) in &self.namespaces {
+            if !is_namespace_name(name) {
+                errors.push(format!(
+                    "namespaces: {name:?} is not a namespace name (RFC 1123 label: at most 63 \
+                     lower-case letters, digits and '-', starting and ending with a letter or digit)"
+                ));
+            }
+            let prefix = format!("namespaces.{name}");
+            let entry = NamespaceHosts {
+                allowed_hosts: patterns(
+                    &format!("{prefix}.allowedHosts"),
+                    &hosts.allowed_hosts,
+                    &mut errors,
+                ),
+                denied_hosts: patterns(
+                    &format!("{prefix}.deniedHosts"),
+                    &hosts.denied_hosts,
+                    &mut errors,
+                ),
+            };
+            namespaces.insert(name.clone(), entry);
+        }
+        let max_remote_host_rules = match usize::try_from(self.max_remote_host_rules) {
+            Ok(max) if max > 0 => max,
+            _ => {
+                errors.push(format!(
+                    "maxRemoteHostRules: must be at least 1, got {}",
+                    self.max_remote_host_rules
+                ));
+                0
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors.join("; "));
+        }
+        Ok(PolicyConfig {
+            rules: RuleConfig {
+                gateway_ports,
+                allowed_hosts,
+                denied_hosts,
+                namespaces,
+                deny_http: self.deny_http,
+                require_service_account: self.require_service_account,
+                max_remote_host_rules,
+            },
+            context_aware: self.context_aware,
+            fronting_hosts,
+        })
+    }
+}
+
+impl Validatable for Settings {
+    fn validate(&self) -> Result<(), String> {
+        self.to_config().map(|_| ())
+    }
+}
+
+fn patterns(setting: &str, raw: &[String], errors: &mut Vec<String>) -> Vec<HostPattern> {
+    raw.iter()
+        .enumerate()
+        .filter_map(|(i, text)| match HostPattern::parse(text) {
+            Ok(pattern) => Some(pattern),
+            Err(message) => {
+                errors.push(format!("{setting}[{i}]: {message}"));
+                None
+            }
+        })
+        .collect()
+}
+
+fn is_namespace_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let edge_ok = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    name.len() <= 63
+        && edge_ok(bytes.first())
+        && edge_ok(bytes.last())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+}
+
+/// The `validate_settings` answer for a raw payload. Unlike the SDK's generic helper, a payload of
+/// the wrong shape (not JSON, a list, an unknown or mistyped setting) is answered with
+/// `valid: false` and a message, rather than a guest error without explanation.
+pub fn check_settings_payload(payload: &[u8]) -> SettingsValidationResponse {
+    let outcome = serde_json::from_slice::<serde_json::Value>(payload)
+        .map_err(|err| format!("settings are not valid JSON: {err}"))
+        .and_then(|value| Settings::from_json(&value))
+        .and_then(|settings| settings.validate());
+    match outcome {
+        Ok(()) => SettingsValidationResponse {
+            valid: true,
+            message: None,
+        },
+        Err(message) => SettingsValidationResponse {
+            valid: false,
+            message: Some(message),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(value: serde_json::Value) -> SettingsValidationResponse {
+        check_settings_payload(value.to_string().as_bytes())
+    }
+
+    #[test]
+    fn empty_object_and_null_mean_the_documented_defaults() {
+        for empty in [json!({}), json!(null)] {
+            let settings = Settings::from_json(&empty).unwrap();
+            assert_eq!(settings, Settings::default());
+            let config = settings.to_config().unwrap();
+            assert_eq!(config.rules, RuleConfig::default());
+            assert_eq!(config.rules.gateway_ports, vec![80, 443]);
+            assert_eq!(config.rules.max_remote_host_rules, 64);
+            assert!(config.context_aware);
+            assert!(config.fronting_hosts.is_empty());
+        }
+    }
+
+    #[test]
+    fn every_setting_is_read_and_converted() {
+        let settings = Settings::from_json(&json!({
+            "gatewayPorts": [443, 8443],
+            "allowedHosts": ["*.github.com", "API.stripe.com."],
+            "deniedHosts": ["evil.example"],
+            "namespaces": {"payments": {"allowedHosts": ["api.stripe.com"], "deniedHosts": ["*.ru"]}},
+            "denyHttp": true,
+            "requireServiceAccount": true,
+            "maxRemoteHostRules": 3,
+            "contextAware": false,
+            "frontingHosts": ["*.cloudfront.net"]
+        }))
+        .unwrap();
+        let config = settings.to_config().unwrap();
+        assert_eq!(config.rules.gateway_ports, vec![443, 8443]);
+        assert_eq!(
+            config.rules.allowed_hosts,
+            vec![
+                HostPattern::Suffix("github.com".into()),
+                HostPattern::Exact("api.stripe.com".into())
+            ]
+        );
+        assert_eq!(
+            config.rules.denied_hosts,
+            vec![HostPattern::Exact("evil.example".into())]
+        );
+        let payments = config.rules.namespaces.get("payments").unwrap();
+        assert_eq!(
+            payments.allowed_hosts,
+            vec![HostPattern::Exact("api.stripe.com".into())]
+        );
+        assert_eq!(
+            payments.denied_hosts,
+            vec![HostPattern::Suffix("ru".into())]
+        );
+        assert!(config.rules.deny_http);
+        assert!(config.rules.require_service_account);
+        assert_eq!(config.rules.max_remote_host_rules, 3);
+        assert!(!config.context_aware);
+        assert_eq!(
+            config.fronting_hosts,
+            vec![HostPattern::Suffix("cloudfront.net".into())]
+        );
+    }
+
+    #[test]
+    fn bad_values_are_refused_naming_the_setting() {
+        let cases = [
+            (
+                json!({"gatewayPorts": [443, 0]}),
+                "gatewayPorts[1]: port 0 is out of range",
+            ),
+            (
+                json!({"gatewayPorts": [70000]}),
+                "gatewayPorts[0]: port 70000 is out of range",
+            ),
+            (json!({"gatewayPorts": [-1]}), "gatewayPorts[0]: port -1"),
+            (
+                json!({"allowedHosts": ["ok.com", "bad host"]}),
+                "allowedHosts[1]: host pattern",
+            ),
+            (
+                json!({"deniedHosts": ["*"]}),
+                "deniedHosts[0]: host pattern",
+            ),
+            (
+                json!({"frontingHosts": ["a..b"]}),
+                "frontingHosts[0]: host pattern",
+            ),
+            (
+                json!({"namespaces": {"pay": {"deniedHosts": ["x/y"]}}}),
+                "namespaces.pay.deniedHosts[0]: host pattern",
+            ),
+            (
+                json!({"namespaces": {"Bad_NS": {}}}),
+                "namespaces: \"Bad_NS\" is not a namespace",
+            ),
+            (
+                json!({"maxRemoteHostRules": 0}),
+                "maxRemoteHostRules: must be at least 1, got 0",
+            ),
+            (
+                json!({"maxRemoteHostRules": -5}),
+                "maxRemoteHostRules: must be at least 1, got -5",
+            ),
+        ];
+        for (settings, expected) in cases {
+            let answer = check(settings.clone());
+            assert!(!answer.valid, "{settings}");
+            let message = answer.message.unwrap_or_default();
+            assert!(message.contains(expected), "{settings}: {message}");
+        }
+    }
+
+    #[test]
+    fn all_problems_are_reported_together() {
+        let answer = check(json!({"gatewayPorts": [0], "maxRemoteHostRules": 0}));
+        let message = answer.message.unwrap_or_default();
+        assert!(message.contains("gatewayPorts[0]") && message.contains("maxRemoteHostRules"));
+    }
+
+    #[test]
+    fn wrong_shapes_get_an_invalid_answer_with_a_message() {
+        let cases = [
+            (
+                json!([1, 2]),
+                "settings: expected a map of settings, got a list",
+            ),
+            (
+                json!([]),
+                "settings: expected a map of settings, got a list",
+            ),
+            (
+                json!("x"),
+                "settings: expected a map of settings, got a string",
+            ),
+            (
+                json!({"namespaces": {"a": []}}),
+                "settings.namespaces.a: expected a map",
+            ),
+            (json!({"gatewayPort": [443]}), "unknown field `gatewayPort`"),
+            (
+                json!({"gatewayPorts": "443"}),
+                "settings.gatewayPorts: invalid type: string",
+            ),
+            (
+                json!({"gatewayPorts": [443.5]}),
+                "settings.gatewayPorts[0]: invalid type",
+            ),
+            (
+                json!({"denyHttp": "yes"}),
+                "settings.denyHttp: invalid type",
+            ),
+            (
+                json!({"namespaces": {"a": {"allowed": []}}}),
+                "unknown field `allowed`",
+            ),
+            (
+                json!({"namespaces": []}),
+                "settings.namespaces: invalid type",
+            ),
+        ];
+        for (settings, expected) in cases {
+            let answer = check(settings.clone());
+            assert!(!answer.valid, "{settings}");
+            let message = answer.message.unwrap_or_default();
+            assert!(message.contains(expected), "{settings}: {message}");
+        }
+        let not_json = check_settings_payload(b"{gatewayPorts:");
+        assert!(!not_json.valid);
+        assert!(
+            not_json
+                .message
+                .unwrap_or_default()
+                .starts_with("settings are not valid JSON")
+        );
+    }
+
+    #[test]
+    fn valid_settings_get_a_valid_answer() {
+        let answer =
+            check(json!({"gatewayPorts": [80, 443, 8443], "frontingHosts": ["*.fastly.net"]}));
+        assert!(answer.valid, "{:?}", answer.message);
+        assert!(answer.message.is_none());
+    }
+}
