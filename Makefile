@@ -96,9 +96,21 @@ test: fmt lint check-version policy.wasm noop-policy.wasm core-wasm
 	cargo test --workspace
 	BENCH_QUICK=1 $(MAKE) --no-print-directory bench
 
-# Renders the example Packages (the lead extends this to run them through the policy first).
-examples:
-	cargo run -q -p uds-egress-generator -- render examples/*.yaml
+# The main job on the bundled examples: every example Package goes through the built policy.wasm in
+# a real WebAssembly runtime (the project's waPC test host, the same wasmtime stack as Kubewarden's
+# policy-server; the other examples are the cluster its context-aware lookups see), which prints
+# each verdict, warning and mutation; then the admitted, mutated Packages are rendered into the
+# Istio egress objects. `make e2e-tests` runs the policy through kwctl where kwctl is installed.
+EXAMPLES := $(sort $(wildcard examples/*.yaml))
+ADMITTED_DIR := $(TARGET_DIR)/examples-admitted
+examples: policy.wasm
+	cargo build -q -p uds-egress-e2e --bin policy-run -p uds-egress-generator --bin uds-egress
+	rm -rf $(ADMITTED_DIR)
+	@echo "### 1. Admission: the example Packages through policy.wasm"
+	$(TARGET_DIR)/debug/policy-run --policy policy.wasm $(foreach f,$(EXAMPLES),--context $(f)) \
+		--admitted-out $(ADMITTED_DIR) $(EXAMPLES)
+	@echo "### 2. Generation: the Istio egress objects of the admitted, mutated Packages"
+	$(TARGET_DIR)/debug/uds-egress render $(ADMITTED_DIR)/*.json
 
 # The benchmark suite with budgets (docs/performance.md): prints one table, exits non-zero when a
 # budget is missed. BENCH_QUICK=1 (run by `test`): debug builds, small sizes, few iterations; the
@@ -106,13 +118,15 @@ examples:
 BENCH_DIR := $(abspath $(TARGET_DIR)/bench)
 BENCH_PROFILE := $(if $(filter-out 0,$(BENCH_QUICK)),dev,release)
 BENCH_BIN := $(TARGET_DIR)/$(if $(filter dev,$(BENCH_PROFILE)),debug,release)
+# --workspace with the benches (dev-dependencies on) resolves features as `cargo test --workspace`
+# does, so the quick run reuses the test build instead of compiling wasmtime once more.
+BENCH_CARGO := --profile $(BENCH_PROFILE) --workspace
 
 .PHONY: bench
 bench: policy.wasm noop-policy.wasm
-	cargo build --profile $(BENCH_PROFILE) -p uds-egress-generator -p uds-egress-bench
+	cargo build $(BENCH_CARGO) --bins --benches
 	rm -rf $(BENCH_DIR)/criterion/desired_state
-	CRITERION_HOME=$(BENCH_DIR)/criterion \
-		cargo bench --profile $(BENCH_PROFILE) -p uds-egress-bench --bench desired_state
+	CRITERION_HOME=$(BENCH_DIR)/criterion cargo bench $(BENCH_CARGO) --bench desired_state
 	$(BENCH_BIN)/uds-egress-bench --policy policy.wasm --noop noop-policy.wasm \
 		--uds-egress $(BENCH_BIN)/uds-egress --criterion-home $(BENCH_DIR)/criterion --work $(BENCH_DIR)
 

@@ -155,8 +155,12 @@ pub fn run(scale: &Scale, uds_egress: &Path, work: &Path) -> Result<Vec<Row>, St
     }
     rows.push(Row::checked(
         format!("4c writes: initial sync, {} Packages", thousands(n)),
-        format!("{sync} (UDS Core {})", describe(core.writes)),
-        Check::exactly(sync, desired, format!("= {desired} desired objects")),
+        format!("{} (UDS Core {})", thousands(sync), describe(core.writes)),
+        Check::exactly(
+            sync,
+            desired,
+            format!("= {} desired objects", thousands(desired)),
+        ),
     ));
     Ok(rows)
 }
@@ -164,9 +168,9 @@ pub fn run(scale: &Scale, uds_egress: &Path, work: &Path) -> Result<Vec<Row>, St
 fn describe(writes: crate::uds_core_cost::Writes) -> String {
     format!(
         "{}: {} applies + {} deletes",
-        writes.total(),
-        writes.applies,
-        writes.deletes
+        thousands(writes.total()),
+        thousands(writes.applies),
+        thousands(writes.deletes)
     )
 }
 

@@ -190,6 +190,9 @@ pub struct Allow {
 
 /// The rule count of the rare Packages with thousands of rules.
 const THOUSANDS: usize = 10_000;
+/// ... as long as their JSON stays under this size: past the policy's 3 MiB payload limit more
+/// bytes reach no new code, and large generated rules times 10,000 would take gigabytes.
+const MAX_REPEATED_BYTES: usize = 4 * 1024 * 1024;
 
 const DIRECTIONS: &[&str] = &["Egress", "Ingress", "egress", ""];
 const CIDRS: &[&str] = &["10.0.0.0/8", "0.0.0.0/0", "::/0", "10.0.0.1", "nope"];
@@ -339,8 +342,21 @@ impl Package {
         };
         rules.extend(self.allow.iter().map(Allow::json));
         if self.repeat == u8::MAX && !rules.is_empty() {
-            let originals = rules.clone();
-            rules = originals.iter().cycle().take(THOUSANDS).cloned().collect();
+            let originals: Vec<(usize, Json)> = rules
+                .iter()
+                .map(|rule| (rule.text().len(), rule.clone()))
+                .collect();
+            let mut bytes = 0;
+            rules = originals
+                .iter()
+                .cycle()
+                .take(THOUSANDS)
+                .take_while(|(len, _)| {
+                    bytes += len + 1;
+                    bytes <= MAX_REPEATED_BYTES
+                })
+                .map(|(_, rule)| rule.clone())
+                .collect();
         }
         rules.truncate(max_rules);
         network.set("allow", Some(Json::Arr(rules)));
