@@ -124,7 +124,7 @@ BENCH_CARGO := --profile $(BENCH_PROFILE) --workspace
 
 .PHONY: bench
 bench: policy.wasm noop-policy.wasm
-	cargo build $(BENCH_CARGO) --bins --benches
+	cargo build $(BENCH_CARGO) --bins --bench desired_state
 	rm -rf $(BENCH_DIR)/criterion/desired_state
 	CRITERION_HOME=$(BENCH_DIR)/criterion cargo bench $(BENCH_CARGO) --bench desired_state
 	$(BENCH_BIN)/uds-egress-bench --policy policy.wasm --noop noop-policy.wasm \
