@@ -377,7 +377,12 @@ fn network_policy_ports_and_hbone() {
 
 #[test]
 fn a_package_being_deleted_contributes_nothing() {
-    let mut leaving = package("a", "ns-a", "sidecar", json!([host("example.com", json!({}))]));
+    let mut leaving = package(
+        "a",
+        "ns-a",
+        "sidecar",
+        json!([host("example.com", json!({}))]),
+    );
     leaving.metadata.deletion_timestamp =
         serde_json::from_value(json!("2025-01-01T00:00:00Z")).unwrap();
     let state = render(&[leaving]);
