@@ -92,9 +92,12 @@ check-version:
 	@grep -q "io.kubewarden.policy.version: $(VERSION)$$" metadata.yml \
 		|| { echo "metadata.yml does not announce version $(VERSION) of Cargo.toml"; exit 1; }
 
+# FUZZ_SMOKE_SECONDS: how long `test` runs each fuzz target (a smoke run; `make fuzz` for longer).
+FUZZ_SMOKE_SECONDS ?= 40
 test: fmt lint check-version policy.wasm noop-policy.wasm core-wasm
 	cargo test --workspace
 	BENCH_QUICK=1 $(MAKE) --no-print-directory bench
+	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) $(MAKE) --no-print-directory fuzz
 
 # The main job on the bundled examples: every example Package goes through the built policy.wasm in
 # a real WebAssembly runtime (the project's waPC test host, the same wasmtime stack as Kubewarden's

@@ -114,6 +114,11 @@ fn default_port_of(entry: &mut Map<String, Value>) {
 /// Host rules without a description that share a NetworkPolicy name (so would be denied by A11)
 /// get the description `<host> <port> egress`, each only if its new name is then unique; rules
 /// that would still collide are true duplicates and stay as written, to be denied.
+///
+/// "Unique" is judged against the name every undescribed host rule would get, not only those of
+/// the colliding ones: otherwise a rule whose proposal clashed with that of a rule that is no
+/// longer colliding after this pass would be described on the next pass, and the mutation would
+/// not be idempotent.
 fn describe_colliding_host_rules(pkg: &str, allow: &mut [Value]) {
     let parsed: Vec<Option<Allow>> = allow
         .iter()
@@ -134,45 +139,44 @@ fn describe_colliding_host_rules(pkg: &str, allow: &mut [Value]) {
             undescribed.entry(name.as_str()).or_default().push(index);
         }
     }
-    let mut proposals: Vec<(usize, String)> = Vec::new();
-    for indices in undescribed.values().filter(|indices| indices.len() >= 2) {
-        for &index in indices {
-            if let Some(Some(allow)) = parsed.get(index)
-                && let (Some(host), Some(port)) = (allow.host(), host_ports(allow).first())
-            {
-                proposals.push((index, format!("{host} {port} egress")));
-            }
-        }
-    }
-    if proposals.is_empty() {
+    let colliding: HashSet<usize> = undescribed
+        .values()
+        .filter(|indices| indices.len() >= 2)
+        .flatten()
+        .copied()
+        .collect();
+    if colliding.is_empty() {
         return;
     }
 
-    // A proposal resolves its collision only if its new name is unique: not shared with another
-    // proposal, nor with any entry that keeps its current name.
-    let proposed: Vec<(usize, String, String)> = proposals
-        .into_iter()
-        .filter_map(|(index, description)| {
-            let mut described = parsed.get(index)?.clone()?;
+    // The description and new name each undescribed host rule would get.
+    let potential: Vec<(usize, String, String)> = undescribed
+        .values()
+        .flatten()
+        .filter_map(|&index| {
+            let allow = parsed.get(index)?.as_ref()?;
+            let description = format!("{} {} egress", allow.host()?, host_ports(allow).first()?);
+            let mut described = allow.clone();
             described.description = Some(description.clone());
             Some((index, description, network_policy(pkg, &described)))
         })
         .collect();
     let mut counts: HashMap<&str, usize> = HashMap::new();
-    for (_, _, name) in &proposed {
+    for (_, _, name) in &potential {
         *counts.entry(name.as_str()).or_default() += 1;
     }
-    let renamed: HashSet<usize> = proposed.iter().map(|(index, _, _)| *index).collect();
     for (index, name) in names.iter().enumerate() {
-        if !renamed.contains(&index)
+        if !colliding.contains(&index)
             && let Some(name) = name
         {
             *counts.entry(name.as_str()).or_default() += 1;
         }
     }
-    let accepted: Vec<(usize, String)> = proposed
+    let accepted: Vec<(usize, String)> = potential
         .iter()
-        .filter(|(_, _, name)| counts.get(name.as_str()).copied() == Some(1))
+        .filter(|(index, _, name)| {
+            colliding.contains(index) && counts.get(name.as_str()).copied() == Some(1)
+        })
         .map(|(index, description, _)| (*index, description.clone()))
         .collect();
     for (index, description) in accepted {
@@ -350,6 +354,38 @@ mod tests {
         ])));
         assert!(entry(&out, 1).get("description").is_none());
         assert_eq!(entry(&out, 2)["description"], "b.com 443 egress");
+    }
+
+    #[test]
+    fn a_proposal_that_clashes_with_a_rule_outside_the_collision_stays_undescribed() {
+        // allow[0], [1], [4] and [5] collide (TCP name; [4] and [5] are true duplicates);
+        // allow[2] and allow[3] collide (UDP name). allow[1] and allow[2] would both become
+        // "a.com 443 egress": neither is described, and a second pass, where allow[2] no longer
+        // collides but allow[1] still does, must not describe allow[1] either.
+        let original = package(json!([
+            {"direction": "Egress", "remoteHost": "b.com"},
+            {"direction": "Egress", "remoteHost": "a.com"},
+            {"direction": "Egress", "remoteHost": "a.com", "remoteProtocol": "UDP", "port": 443},
+            {"direction": "Egress", "remoteHost": "c.com", "remoteProtocol": "UDP", "port": 443},
+            {"direction": "Egress", "remoteHost": "d.com"},
+            {"direction": "Egress", "remoteHost": "d.com"}
+        ]));
+        let once = mutated(&original);
+        let described: Vec<Option<&str>> = (0..6)
+            .map(|i| entry(&once, i).get("description").and_then(Value::as_str))
+            .collect();
+        assert_eq!(
+            described,
+            [
+                Some("b.com 443 egress"),
+                None,
+                None,
+                Some("c.com 443 egress"),
+                None,
+                None
+            ]
+        );
+        assert_eq!(mutated(&once), once);
     }
 
     #[test]

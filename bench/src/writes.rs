@@ -117,8 +117,10 @@ pub fn run(scale: &Scale, uds_egress: &Path, work: &Path) -> Result<Vec<Row>, St
     let n = scale.writes_packages;
     let desired = before.objects.len();
     println!(
-        "writes: {n} Packages, {desired} desired objects; the changed host is shared by {} \
-         sidecar-mode Packages",
+        "writes: {} Packages, {} desired objects; the changed host is shared by {} sidecar-mode \
+         Packages",
+        thousands(n),
+        thousands(desired),
         scale.shared_by
     );
 

@@ -54,13 +54,10 @@ pub fn render(args: &RenderArgs) -> RenderOutcome {
         };
     }
     stderr.extend(problems.into_iter().map(|p| format!("skipped: {p}")));
-    match output::to_yaml(&state.objects) {
-        Ok(stdout) => RenderOutcome {
-            stdout,
-            stderr,
-            exit_code: 0,
-        },
-        Err(err) => failure(vec![format!("error: cannot write YAML: {err}")]),
+    RenderOutcome {
+        stdout: output::to_yaml(&state.objects),
+        stderr,
+        exit_code: 0,
     }
 }
 
