@@ -62,20 +62,25 @@ fn annotation_keys(object: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-const GW: &str = "istio-egress-gateway";
-const AMB: &str = "istio-egress-ambient";
-
-#[test]
-fn shared_sidecar_objects_aggregate_pairs_and_owners_in_canonical_order() {
-    let b = package(
-        "b",
-        "ns-b",
+/// A sidecar-mode Package with one HTTP rule to example.com:80.
+fn http_80_on_example_com(name: &str, ns: &str) -> Package {
+    package(
+        name,
+        ns,
         "sidecar",
         json!([host(
             "example.com",
             json!({"remoteProtocol": "HTTP", "port": 80})
         )]),
-    );
+    )
+}
+
+const GW: &str = "istio-egress-gateway";
+const AMB: &str = "istio-egress-ambient";
+
+#[test]
+fn shared_sidecar_objects_aggregate_pairs_and_owners_in_canonical_order() {
+    let b = http_80_on_example_com("b", "ns-b");
     let a = package(
         "a",
         "ns-a",
@@ -130,15 +135,7 @@ fn deleting_a_package_removes_its_contribution_only() {
             host("only-a.com", json!({}))
         ]),
     );
-    let b = package(
-        "b",
-        "ns-b",
-        "sidecar",
-        json!([host(
-            "example.com",
-            json!({"remoteProtocol": "HTTP", "port": 80})
-        )]),
-    );
+    let b = http_80_on_example_com("b", "ns-b");
     let both = render(&[a, b.clone()]);
     let only_b = render(&[b]);
     assert!(find(&both, GW, "Gateway", "gateway-only-a-com").is_some());
