@@ -1,33 +1,23 @@
 //! What the policy reads from the cluster, behind a small trait: [`HostCluster`] asks Kubewarden's
-//! host capabilities; unit tests pass a fake.
+//! host capabilities; unit tests, the fuzz targets and the benchmark answer from memory.
 //!
-//! Objects are read as lossy views (`metadata` typed, `spec` raw) with field masks, so the host
-//! sends, and the guest deserialises, only the fields the checks use. A view is never returned as
-//! a mutated object, so the loss is harmless.
+//! A [`Cluster`] returns each list reply as the host sends it, JSON bytes; [`crate::listed`]
+//! reads them into borrowed views. The lists are masked, so the host sends only the fields the
+//! checks use, and the Istio lists leave out uds-egress's own objects by label selector, so the
+//! host does not send, nor the guest parse, the objects the checks would skip anyway.
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::marker::PhantomData;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use k8s_openapi::{ListableResource, NamespaceResourceScope, Resource};
-use kubewarden_policy_sdk::host_capabilities::kubernetes::{
-    ListAllResourcesRequest, list_all_resources,
-};
-use serde::Deserialize;
-use serde_json::Value;
+use kubewarden_policy_sdk::host_capabilities::kubernetes::ListAllResourcesRequest;
+use kubewarden_policy_sdk::wapc_guest::host_call;
+use serde_json::{Value, json};
+use uds_egress_core::objects::meta::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
-/// An object read from the cluster: its metadata and its raw, masked `spec`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ClusterObject {
-    pub metadata: ObjectMeta,
-    pub spec: Value,
-}
-
-/// A cluster-wide list failed; the policy then fails closed.
+/// A cluster-wide list failed, or its reply could not be read; the policy then fails closed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LookupError {
-    /// What was listed, e.g. `Packages (uds.dev/v1alpha1)`.
+    /// What was listed, e.g. `Packages (uds.dev/v1alpha1) cluster-wide`.
     pub what: String,
     pub detail: String,
 }
@@ -44,192 +34,147 @@ impl fmt::Display for LookupError {
     }
 }
 
-/// The three cluster-wide lists the context checks need.
-pub trait Cluster {
-    fn packages(&self) -> Result<Vec<ClusterObject>, LookupError>;
-    fn gateways(&self) -> Result<Vec<ClusterObject>, LookupError>;
-    fn virtual_services(&self) -> Result<Vec<ClusterObject>, LookupError>;
+/// The three cluster-wide lists the context checks read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listing {
+    /// `uds.dev/v1alpha1` `Package`: identity, mode and the host-rule fields the core's
+    /// `ConflictIndex` reads.
+    Packages,
+    /// Istio `networking.istio.io/v1` `Gateway`: which hosts its servers claim.
+    Gateways,
+    /// Istio `networking.istio.io/v1` `VirtualService`: which hosts it claims.
+    VirtualServices,
 }
 
-/// A kind the policy lists, with the field masks of what the checks read.
-pub trait Kind {
-    const GROUP: &'static str;
-    const VERSION: &'static str;
-    const API_VERSION: &'static str;
-    const KIND: &'static str;
-    const LIST_KIND: &'static str;
-    const PLURAL: &'static str;
-    const FIELD_MASKS: &'static [&'static str];
-}
+/// Objects uds-egress generated carry `app.kubernetes.io/managed-by: uds-egress`; they never
+/// count as foreign claims, so the Istio lists ask the host to leave them out.
+const NOT_OURS: &str = "app.kubernetes.io/managed-by!=uds-egress";
 
-/// `uds.dev/v1alpha1` `Package`: identity, mode and the host-rule fields the core's
-/// `ConflictIndex` reads (namespace, name, mode, remoteHost, remoteProtocol, port, ports).
-#[derive(Clone, Debug)]
-pub struct PackageKind;
-
-impl Kind for PackageKind {
-    const GROUP: &'static str = "uds.dev";
-    const VERSION: &'static str = "v1alpha1";
-    const API_VERSION: &'static str = "uds.dev/v1alpha1";
-    const KIND: &'static str = "Package";
-    const LIST_KIND: &'static str = "PackageList";
-    const PLURAL: &'static str = "packages";
-    const FIELD_MASKS: &'static [&'static str] = &[
-        "metadata.name",
-        "metadata.namespace",
-        "spec.network.serviceMesh.mode",
-        "spec.network.allow.remoteHost",
-        "spec.network.allow.remoteProtocol",
-        "spec.network.allow.port",
-        "spec.network.allow.ports",
-    ];
-}
-
-/// Istio `networking.istio.io/v1` `Gateway`: which hosts its servers claim.
-#[derive(Clone, Debug)]
-pub struct GatewayKind;
-
-impl Kind for GatewayKind {
-    const GROUP: &'static str = "networking.istio.io";
-    const VERSION: &'static str = "v1";
-    const API_VERSION: &'static str = "networking.istio.io/v1";
-    const KIND: &'static str = "Gateway";
-    const LIST_KIND: &'static str = "GatewayList";
-    const PLURAL: &'static str = "gateways";
-    const FIELD_MASKS: &'static [&'static str] = &[
-        "metadata.name",
-        "metadata.namespace",
-        "metadata.labels",
-        "spec.servers.hosts",
-    ];
-}
-
-/// Istio `networking.istio.io/v1` `VirtualService`: which hosts it claims.
-#[derive(Clone, Debug)]
-pub struct VirtualServiceKind;
-
-impl Kind for VirtualServiceKind {
-    const GROUP: &'static str = "networking.istio.io";
-    const VERSION: &'static str = "v1";
-    const API_VERSION: &'static str = "networking.istio.io/v1";
-    const KIND: &'static str = "VirtualService";
-    const LIST_KIND: &'static str = "VirtualServiceList";
-    const PLURAL: &'static str = "virtualservices";
-    const FIELD_MASKS: &'static [&'static str] = &[
-        "metadata.name",
-        "metadata.namespace",
-        "metadata.labels",
-        "spec.hosts",
-    ];
-}
-
-/// A read-only view of an object of kind `K`, typed enough for `k8s_openapi::List` to accept it.
-#[derive(Clone, Debug, Deserialize)]
-pub struct View<K> {
-    #[serde(default)]
-    pub metadata: ObjectMeta,
-    #[serde(default)]
-    pub spec: Value,
-    #[serde(skip)]
-    kind: PhantomData<K>,
-}
-
-impl<K: Kind> Resource for View<K> {
-    const API_VERSION: &'static str = K::API_VERSION;
-    const GROUP: &'static str = K::GROUP;
-    const KIND: &'static str = K::KIND;
-    const VERSION: &'static str = K::VERSION;
-    const URL_PATH_SEGMENT: &'static str = K::PLURAL;
-    type Scope = NamespaceResourceScope;
-}
-
-impl<K: Kind> ListableResource for View<K> {
-    const LIST_KIND: &'static str = K::LIST_KIND;
-}
-
-impl<K> From<View<K>> for ClusterObject {
-    fn from(view: View<K>) -> ClusterObject {
-        ClusterObject {
-            metadata: view.metadata,
-            spec: view.spec,
+impl Listing {
+    pub fn api_version(self) -> &'static str {
+        match self {
+            Listing::Packages => "uds.dev/v1alpha1",
+            Listing::Gateways | Listing::VirtualServices => "networking.istio.io/v1",
         }
     }
-}
 
-/// The host request for a cluster-wide list of `K`, masked. Public so that tests and replay
-/// recordings can be checked against exactly what the policy sends.
-pub fn list_request<K: Kind>() -> ListAllResourcesRequest {
-    ListAllResourcesRequest {
-        api_version: K::API_VERSION.to_string(),
-        kind: K::KIND.to_string(),
-        label_selector: None,
-        field_selector: None,
-        field_masks: Some(
-            K::FIELD_MASKS
-                .iter()
-                .map(|m| m.to_string())
-                .collect::<BTreeSet<_>>(),
-        ),
+    pub fn kind(self) -> &'static str {
+        match self {
+            Listing::Packages => "Package",
+            Listing::Gateways => "Gateway",
+            Listing::VirtualServices => "VirtualService",
+        }
+    }
+
+    /// The paths the checks read; the host sends nothing else.
+    pub fn field_masks(self) -> &'static [&'static str] {
+        match self {
+            Listing::Packages => &[
+                "metadata.name",
+                "metadata.namespace",
+                "spec.network.serviceMesh.mode",
+                "spec.network.allow.remoteHost",
+                "spec.network.allow.remoteProtocol",
+                "spec.network.allow.port",
+                "spec.network.allow.ports",
+            ],
+            // The labels stay masked in: the guest checks ownership again, in case a host
+            // ignores the selector.
+            Listing::Gateways => &[
+                "metadata.name",
+                "metadata.namespace",
+                "metadata.labels",
+                "spec.servers.hosts",
+            ],
+            Listing::VirtualServices => &[
+                "metadata.name",
+                "metadata.namespace",
+                "metadata.labels",
+                "spec.hosts",
+            ],
+        }
+    }
+
+    /// Every Package counts; of the Istio objects only those uds-egress does not own.
+    pub fn label_selector(self) -> Option<&'static str> {
+        match self {
+            Listing::Packages => None,
+            Listing::Gateways | Listing::VirtualServices => Some(NOT_OURS),
+        }
+    }
+
+    /// How a failed lookup names the list.
+    pub fn describe(self) -> String {
+        format!("{}s ({}) cluster-wide", self.kind(), self.api_version())
+    }
+
+    /// The host request for this list. Public so that tests and replay recordings can be checked
+    /// against exactly what the policy sends.
+    pub fn request(self) -> ListAllResourcesRequest {
+        ListAllResourcesRequest {
+            api_version: self.api_version().to_string(),
+            kind: self.kind().to_string(),
+            label_selector: self.label_selector().map(str::to_string),
+            field_selector: None,
+            field_masks: Some(
+                self.field_masks()
+                    .iter()
+                    .map(|m| m.to_string())
+                    .collect::<BTreeSet<_>>(),
+            ),
+        }
+    }
+
+    /// The reply a host sends for `items`: `{"apiVersion", "kind": "<Kind>List", "metadata",
+    /// "items"}`. What in-memory clusters (tests, fuzz targets) answer with.
+    pub fn reply(self, items: &[Value]) -> Vec<u8> {
+        json!({
+            "apiVersion": self.api_version(),
+            "kind": format!("{}List", self.kind()),
+            "metadata": {},
+            "items": items,
+        })
+        .to_string()
+        .into_bytes()
     }
 }
 
-/// Lists through `kubernetes/list_resources_all` of the Kubewarden host.
+/// Whether labels (a listed object's `metadata.labels`) mark the object as uds-egress's own.
+pub fn is_ours<'a>(mut labels: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
+    labels.any(|(key, value)| key == MANAGED_BY_LABEL && value == MANAGED_BY_VALUE)
+}
+
+/// Where the context checks read the cluster from.
+pub trait Cluster {
+    /// The host's reply to the cluster-wide list, as JSON bytes.
+    fn list(&self, listing: Listing) -> Result<Vec<u8>, LookupError>;
+}
+
+/// Lists through `kubernetes/list_resources_all` of the Kubewarden host. The SDK's typed
+/// `list_all_resources` is not used because it parses into owned `k8s_openapi` lists; the
+/// policy reads the reply into borrowed views instead ([`crate::listed`]), which costs a
+/// fraction of the time on large lists.
 pub struct HostCluster;
 
-impl HostCluster {
-    fn list<K: Kind + Clone>() -> Result<Vec<ClusterObject>, LookupError> {
-        list_all_resources::<View<K>>(&list_request::<K>())
-            .map(|list| list.items.into_iter().map(ClusterObject::from).collect())
-            .map_err(|err| LookupError {
-                what: format!("{}s ({}) cluster-wide", K::KIND, K::API_VERSION),
-                detail: err.to_string(),
-            })
-    }
-}
-
 impl Cluster for HostCluster {
-    fn packages(&self) -> Result<Vec<ClusterObject>, LookupError> {
-        HostCluster::list::<PackageKind>()
-    }
-
-    fn gateways(&self) -> Result<Vec<ClusterObject>, LookupError> {
-        HostCluster::list::<GatewayKind>()
-    }
-
-    fn virtual_services(&self) -> Result<Vec<ClusterObject>, LookupError> {
-        HostCluster::list::<VirtualServiceKind>()
+    fn list(&self, listing: Listing) -> Result<Vec<u8>, LookupError> {
+        let failed = |detail: String| LookupError {
+            what: listing.describe(),
+            detail,
+        };
+        let request = serde_json::to_vec(&listing.request()).map_err(|e| failed(e.to_string()))?;
+        host_call("kubewarden", "kubernetes", "list_resources_all", &request)
+            .map_err(|e| failed(format!("kubernetes.list_resources_all: {e}")))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn a_host_list_reply_deserialises_into_views() {
-        let reply = json!({
-            "apiVersion": "networking.istio.io/v1", "kind": "GatewayList", "metadata": {},
-            "items": [{"metadata": {"name": "gw", "namespace": "ns", "labels": {"a": "b"}},
-                       "spec": {"servers": [{"hosts": ["x.com"]}]}}, {"metadata": {"name": "bare"}}]
-        });
-        let list: k8s_openapi::List<View<GatewayKind>> = serde_json::from_value(reply).unwrap();
-        let objects: Vec<ClusterObject> = list.items.into_iter().map(ClusterObject::from).collect();
-        assert_eq!(objects.len(), 2);
-        assert_eq!(objects[0].metadata.name.as_deref(), Some("gw"));
-        assert_eq!(objects[0].spec["servers"][0]["hosts"][0], "x.com");
-        assert!(objects[1].spec.is_null());
-    }
-
-    #[test]
-    fn a_list_of_another_kind_is_refused() {
-        let reply = json!({"apiVersion": "uds.dev/v1alpha1", "kind": "GatewayList", "items": []});
-        assert!(serde_json::from_value::<k8s_openapi::List<View<PackageKind>>>(reply).is_err());
-    }
 
     #[test]
     fn requests_are_masked_and_cluster_wide() {
-        let request = serde_json::to_value(list_request::<PackageKind>()).unwrap();
+        let request = serde_json::to_value(Listing::Packages.request()).unwrap();
         assert_eq!(request["api_version"], "uds.dev/v1alpha1");
         assert_eq!(request["kind"], "Package");
         assert!(request["label_selector"].is_null());
@@ -237,13 +182,44 @@ mod tests {
         let masks = request["field_masks"].as_array().unwrap();
         assert!(masks.contains(&json!("spec.network.allow.remoteHost")));
         let lookup = LookupError {
-            what: "Packages (uds.dev/v1alpha1) cluster-wide".into(),
+            what: Listing::Packages.describe(),
             detail: "boom".into(),
         };
         let message = lookup.to_string();
         assert!(
             message.contains("could not list Packages (uds.dev/v1alpha1) cluster-wide")
-                && message.contains("boom")
+                && message.contains("boom"),
+            "{message}"
         );
+    }
+
+    #[test]
+    fn istio_lists_leave_out_our_own_objects() {
+        for listing in [Listing::Gateways, Listing::VirtualServices] {
+            let request = serde_json::to_value(listing.request()).unwrap();
+            assert_eq!(
+                request["label_selector"],
+                format!("{MANAGED_BY_LABEL}!={MANAGED_BY_VALUE}")
+            );
+            assert_eq!(request["api_version"], "networking.istio.io/v1");
+        }
+    }
+
+    #[test]
+    fn ownership_is_the_managed_by_label() {
+        assert!(is_ours(
+            [("a", "b"), (MANAGED_BY_LABEL, MANAGED_BY_VALUE)].into_iter()
+        ));
+        assert!(!is_ours([(MANAGED_BY_LABEL, "helm")].into_iter()));
+        assert!(!is_ours(std::iter::empty()));
+    }
+
+    #[test]
+    fn replies_name_the_list_after_the_kind() {
+        let reply: Value =
+            serde_json::from_slice(&Listing::VirtualServices.reply(&[json!({"a": 1})])).unwrap();
+        assert_eq!(reply["kind"], "VirtualServiceList");
+        assert_eq!(reply["apiVersion"], "networking.istio.io/v1");
+        assert_eq!(reply["items"][0]["a"], 1);
     }
 }

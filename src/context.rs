@@ -8,30 +8,31 @@
 //! - hosts of sidecar-mode host rules already claimed by a Gateway or VirtualService that uds-egress
 //!   does not own (§8.2.5), with UDS Core's reconcile-time messages.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use serde::Deserialize;
-use serde_json::Value;
-use uds_egress_core::model::{Mode, Package, PackageSpec};
+use uds_egress_core::model::{Mode, Package};
 use uds_egress_core::names::{EGRESS_GATEWAY_NAMESPACE, gateway, virtual_service};
-use uds_egress_core::objects::meta::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
+use uds_egress_core::rules::conflict_scope::ConflictScope;
 use uds_egress_core::rules::conflicts::ConflictIndex;
 use uds_egress_core::violation::{Code, Violation, allow_path};
 
-use crate::cluster::{Cluster, ClusterObject, LookupError};
+use crate::cluster::{Cluster, Listing, LookupError};
+use crate::listed::{self, HostClaim};
 
 /// Every context violation of `package`, or the first lookup that failed.
 pub fn context_violations(
     package: &Package,
     cluster: &dyn Cluster,
 ) -> Result<Vec<Violation>, LookupError> {
-    let mut others: Vec<Package> = cluster
-        .packages()?
+    // Only the Packages that can take part in a conflict are indexed: the answer is the same
+    // (see `ConflictScope`), and the cost no longer grows with every Package in the cluster.
+    let scope = ConflictScope::of(package);
+    let mut others: Vec<Package> = listed::packages(&cluster.list(Listing::Packages)?)?
         .into_iter()
-        .filter_map(to_package)
         .filter(|other| {
             !(other.namespace() == package.namespace() && other.name() == package.name())
         })
+        .filter(|other| scope.touches(other))
         .collect();
     // The host returns objects in no stable order; sorting keeps messages deterministic.
     others.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
@@ -45,81 +46,41 @@ pub fn context_violations(
     if !violations.is_empty() || package.mode() != Mode::Sidecar || !package.has_host_rules() {
         return Ok(violations);
     }
-    let gateways = cluster.gateways()?;
-    let virtual_services = cluster.virtual_services()?;
-    let mut violations = foreign_claims(package, &Claimant::GATEWAY, &gateways);
-    violations.extend(foreign_claims(
-        package,
-        &Claimant::VIRTUAL_SERVICE,
-        &virtual_services,
-    ));
+    let mut violations = Vec::new();
+    for claimant in [&Claimant::GATEWAY, &Claimant::VIRTUAL_SERVICE] {
+        let reply = cluster.list(claimant.listing)?;
+        let claims = listed::foreign_claims(claimant.listing, &reply)?;
+        violations.extend(foreign_claims(package, claimant, &claims));
+    }
     Ok(violations)
-}
-
-/// A listed object as a core Package; `None` when its (masked) spec does not parse. Such a
-/// Package cannot be generated either, so it has no claim to conflict with; the generator reports it.
-fn to_package(object: ClusterObject) -> Option<Package> {
-    let spec = match object.spec {
-        Value::Null => None,
-        spec => Some(PackageSpec::deserialize(spec).ok()?),
-    };
-    let mut package = Package {
-        metadata: object.metadata,
-        spec,
-    };
-    package.migrate();
-    Some(package)
 }
 
 /// How one kind of Istio object claims hosts, and how UDS Core words a clash with it.
 struct Claimant {
+    listing: Listing,
     code: Code,
     /// `Gateway`, `Virtual Service`: as in UDS Core's messages.
     label: &'static str,
     plural: &'static str,
     /// The name uds-egress gives its own object for a host, in `istio-egress-gateway`.
     own_name: fn(&str) -> String,
-    /// The hosts an object's spec claims.
-    hosts: fn(&Value) -> Vec<&str>,
 }
 
 impl Claimant {
     const GATEWAY: Claimant = Claimant {
+        listing: Listing::Gateways,
         code: Code::ForeignGatewayHost,
         label: "Gateway",
         plural: "Gateways",
         own_name: gateway,
-        hosts: gateway_hosts,
     };
     const VIRTUAL_SERVICE: Claimant = Claimant {
+        listing: Listing::VirtualServices,
         code: Code::ForeignVirtualServiceHost,
         label: "Virtual Service",
         plural: "Virtual Services",
         own_name: virtual_service,
-        hosts: virtual_service_hosts,
     };
-}
-
-/// `spec.servers[].hosts[]` of a Gateway.
-fn gateway_hosts(spec: &Value) -> Vec<&str> {
-    spec.get("servers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|server| server.get("hosts").and_then(Value::as_array))
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect()
-}
-
-/// `spec.hosts[]` of a VirtualService.
-fn virtual_service_hosts(spec: &Value) -> Vec<&str> {
-    spec.get("hosts")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect()
 }
 
 /// One violation per (host, foreign object claiming it), at the host's first rule. Hosts compare
@@ -127,44 +88,22 @@ fn virtual_service_hosts(spec: &Value) -> Vec<&str> {
 fn foreign_claims(
     package: &Package,
     claimant: &Claimant,
-    objects: &[ClusterObject],
+    objects: &[HostClaim<'_>],
 ) -> Vec<Violation> {
-    // Lower-cased host -> foreign objects claiming it, as (namespace, name).
-    let mut claims: HashMap<String, Vec<(&str, &str)>> = HashMap::new();
-    for object in objects {
-        let meta = &object.metadata;
-        let namespace = meta.namespace.as_deref().unwrap_or("");
-        let name = meta.name.as_deref().unwrap_or("");
-        let ours = meta
-            .labels
-            .as_ref()
-            .and_then(|labels| labels.get(MANAGED_BY_LABEL))
-            .is_some_and(|value| value == MANAGED_BY_VALUE);
-        if ours {
-            continue;
-        }
-        for host in (claimant.hosts)(&object.spec) {
-            claims
-                .entry(host.to_ascii_lowercase())
-                .or_default()
-                .push((namespace, name));
-        }
-    }
     let mut violations = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     for (index, allow) in package.host_rules() {
         let Some(host) = allow.host() else { continue };
-        let key = host.to_ascii_lowercase();
-        if !seen.insert(key.clone()) {
+        if !seen.insert(host.to_ascii_lowercase()) {
             continue;
         }
         let own = (claimant.own_name)(host);
-        let mut foreign: Vec<(&str, &str)> = claims
-            .get(&key)
-            .into_iter()
-            .flatten()
+        // A linear scan: the lists hold only foreign objects, and a Package has few hosts.
+        let mut foreign: Vec<(&str, &str)> = objects
+            .iter()
+            .filter(|object| object.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)))
+            .map(|object| (object.namespace.as_ref(), object.name.as_ref()))
             .filter(|(namespace, name)| !(*namespace == EGRESS_GATEWAY_NAMESPACE && *name == own))
-            .copied()
             .collect();
         foreign.sort_unstable();
         foreign.dedup();
@@ -186,12 +125,13 @@ fn foreign_claims(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake_cluster::{FakeCluster as Fake, List, object};
+    use crate::cluster::Listing as List;
+    use crate::fake_cluster::{FakeCluster as Fake, object};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-    use serde_json::json;
+    use serde_json::{Value, json};
     use uds_egress_core::parse::package_from_value;
 
-    fn stored(namespace: &str, name: &str, mode: &str, allow: Value) -> ClusterObject {
+    fn stored(namespace: &str, name: &str, mode: &str, allow: Value) -> Value {
         object(
             namespace,
             name,

@@ -25,6 +25,7 @@ pub mod context;
 #[cfg(test)]
 mod fake_cluster;
 pub mod limits;
+pub mod listed;
 pub mod mutate;
 pub mod request;
 pub mod settings;

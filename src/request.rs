@@ -56,7 +56,14 @@ pub fn parse(payload: &[u8]) -> Result<Payload<'_>, PayloadError> {
 
 /// Reads JSON text as `serde_json::from_slice` does, but on failure also names the field being
 /// read: `Err((path, message))`, the path empty when the failure is not inside a field.
+///
+/// Tracking the path costs about as much as the parse itself, so it is paid only on failure: the
+/// text is read once plainly and, only if that fails, once more to find where.
 pub fn from_json<'a, T: Deserialize<'a>>(text: &'a [u8]) -> Result<T, (String, String)> {
+    serde_json::from_slice(text).or_else(|_| from_json_tracked(text))
+}
+
+fn from_json_tracked<'a, T: Deserialize<'a>>(text: &'a [u8]) -> Result<T, (String, String)> {
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();

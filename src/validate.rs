@@ -176,7 +176,8 @@ fn fill_identity(package: &mut Package, request: &AdmissionRequest<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake_cluster::{FakeCluster, List, object};
+    use crate::cluster::Listing as List;
+    use crate::fake_cluster::{FakeCluster, object};
     use crate::limits::MAX_OBJECT_BYTES;
     use serde_json::json;
 

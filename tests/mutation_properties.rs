@@ -19,7 +19,7 @@ use support::strategies::package;
 use uds_egress_core::parse::package_from_value;
 use uds_egress_core::rules::validate_package;
 use uds_egress_core::{Package, RuleConfig};
-use uds_egress_policy::cluster::{Cluster, ClusterObject, LookupError};
+use uds_egress_policy::cluster::{Cluster, Listing, LookupError};
 use uds_egress_policy::mutate::mutate;
 use uds_egress_policy::validate::evaluate;
 use uds_egress_policy::verdict::Verdict;
@@ -28,14 +28,8 @@ use uds_egress_policy::verdict::Verdict;
 struct EmptyCluster;
 
 impl Cluster for EmptyCluster {
-    fn packages(&self) -> Result<Vec<ClusterObject>, LookupError> {
-        Ok(Vec::new())
-    }
-    fn gateways(&self) -> Result<Vec<ClusterObject>, LookupError> {
-        Ok(Vec::new())
-    }
-    fn virtual_services(&self) -> Result<Vec<ClusterObject>, LookupError> {
-        Ok(Vec::new())
+    fn list(&self, listing: Listing) -> Result<Vec<u8>, LookupError> {
+        Ok(listing.reply(&[]))
     }
 }
 

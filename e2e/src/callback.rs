@@ -3,10 +3,11 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::fixtures::KubeFixtures;
+use crate::label_selector::LabelSelector;
 
 /// Only binding the Kubewarden host serves.
 pub const BINDING: &str = "kubewarden";
@@ -23,6 +24,12 @@ pub enum HostCallError {
 
     #[error("malformed {operation} request: {source}")]
     BadRequest {
+        operation: String,
+        source: serde_json::Error,
+    },
+
+    #[error("could not serialise the {operation} reply: {source}")]
+    Reply {
         operation: String,
         source: serde_json::Error,
     },
@@ -178,7 +185,7 @@ impl HostCalls {
 
     fn list(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>, HostCallError> {
         let request: ListRequest = parse(operation, payload)?;
-        request.refuse_selectors(operation)?;
+        let selector = request.label_selector(operation)?;
         let namespace = match operation {
             "list_resources_by_namespace" => request.namespace.as_deref(),
             _ => None,
@@ -187,16 +194,21 @@ impl HostCalls {
         let items: Vec<&Value> = self
             .fixtures
             .list(&request.api_version, &request.kind, namespace)
+            .filter(|object| selector.matches(object))
             .collect();
         // The real host names the list after the requested type; `k8s_openapi::List<T>`
         // checks both, so a guest asking with the wrong apiVersion fails here as in a cluster.
-        let reply = json!({
-            "apiVersion": request.api_version,
-            "kind": format!("{}List", request.kind),
-            "metadata": {},
-            "items": items,
-        });
-        Ok(reply.to_string().into_bytes())
+        // Serialised straight from the stored objects, as policy-server serialises its cache.
+        let reply = ListReply {
+            api_version: &request.api_version,
+            kind: format!("{}List", request.kind),
+            metadata: Empty {},
+            items,
+        };
+        serde_json::to_vec(&reply).map_err(|source| HostCallError::Reply {
+            operation: operation.to_owned(),
+            source,
+        })
     }
 
     fn get(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>, HostCallError> {
@@ -226,6 +238,19 @@ impl HostCalls {
     }
 }
 
+/// A list reply: `{"apiVersion", "kind": "<Kind>List", "metadata": {}, "items"}`.
+#[derive(Serialize)]
+struct ListReply<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: String,
+    metadata: Empty,
+    items: Vec<&'a Value>,
+}
+
+#[derive(Serialize)]
+struct Empty {}
+
 /// `list_resources_all` and `list_resources_by_namespace` requests, as the SDK serialises them.
 /// Unknown fields are refused so a guest/host protocol drift shows up as a failing test.
 #[derive(Debug, Deserialize)]
@@ -245,21 +270,25 @@ struct ListRequest {
 }
 
 impl ListRequest {
-    /// Selectors change which objects match; ignoring them would give wrong answers quietly.
-    fn refuse_selectors(&self, operation: &str) -> Result<(), HostCallError> {
-        let used = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
-        for (feature, selector) in [
-            ("label_selector", &self.label_selector),
-            ("field_selector", &self.field_selector),
-        ] {
-            if used(selector) {
-                return Err(HostCallError::UnsupportedOption {
-                    operation: operation.to_owned(),
-                    feature: feature.to_owned(),
-                });
-            }
+    /// The label selector to filter by. Field selectors are refused: they change which objects
+    /// match, and ignoring one would give wrong answers quietly.
+    fn label_selector(&self, operation: &str) -> Result<LabelSelector, HostCallError> {
+        if self
+            .field_selector
+            .as_deref()
+            .is_some_and(|s| !s.is_empty())
+        {
+            return Err(HostCallError::UnsupportedOption {
+                operation: operation.to_owned(),
+                feature: "field_selector".to_owned(),
+            });
         }
-        Ok(())
+        LabelSelector::parse(self.label_selector.as_deref().unwrap_or("")).map_err(|problem| {
+            HostCallError::UnsupportedOption {
+                operation: operation.to_owned(),
+                feature: format!("label_selector ({problem})"),
+            }
+        })
     }
 }
 

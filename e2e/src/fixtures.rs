@@ -1,6 +1,7 @@
 //! Fixture files: admission requests, settings and the cluster objects that host calls answer
 //! from.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -11,10 +12,13 @@ use crate::error::{HostError, Result};
 
 /// The objects a fake cluster holds, answered by the `kubernetes` host calls.
 ///
-/// Objects are kept in insertion order so list replies are deterministic.
+/// Objects are kept in insertion order so list replies are deterministic, and indexed by type
+/// so a list costs what it returns, as policy-server's per-kind caches do.
 #[derive(Debug, Clone, Default)]
 pub struct KubeFixtures {
     objects: Vec<Value>,
+    /// (apiVersion, kind) -> positions in `objects`, in insertion order.
+    by_type: HashMap<(String, String), Vec<usize>>,
 }
 
 impl KubeFixtures {
@@ -74,9 +78,17 @@ impl KubeFixtures {
             ));
         };
         // Silently keeping two copies would make `get_resource` depend on order.
-        if self.objects.iter().any(|o| ObjectKey::of(o) == Some(key)) {
+        if self
+            .of_type(key.api_version, key.kind)
+            .any(|o| ObjectKey::of(o) == Some(key))
+        {
             return Err(format!("duplicate {key}"));
         }
+        let position = self.objects.len();
+        self.by_type
+            .entry((key.api_version.to_owned(), key.kind.to_owned()))
+            .or_default()
+            .push(position);
         self.objects.push(object);
         Ok(())
     }
@@ -96,13 +108,23 @@ impl KubeFixtures {
         kind: &'a str,
         namespace: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Value> + 'a {
-        self.objects.iter().filter(move |object| {
-            ObjectKey::of(object).is_some_and(|key| {
-                key.api_version == api_version
-                    && key.kind == kind
-                    && namespace.is_none_or(|ns| key.namespace == Some(ns))
-            })
+        self.of_type(api_version, kind).filter(move |object| {
+            namespace
+                .is_none_or(|ns| ObjectKey::of(object).is_some_and(|k| k.namespace == Some(ns)))
         })
+    }
+
+    /// Every object of one type, in insertion order.
+    fn of_type<'a>(
+        &'a self,
+        api_version: &str,
+        kind: &str,
+    ) -> impl Iterator<Item = &'a Value> + 'a {
+        self.by_type
+            .get(&(api_version.to_owned(), kind.to_owned()))
+            .into_iter()
+            .flatten()
+            .filter_map(|&position| self.objects.get(position))
     }
 
     /// One object; `namespace` is `None` for a cluster-scoped object.
@@ -119,8 +141,7 @@ impl KubeFixtures {
             namespace,
             name,
         };
-        self.objects
-            .iter()
+        self.of_type(api_version, kind)
             .find(|object| ObjectKey::of(object) == Some(wanted))
     }
 }

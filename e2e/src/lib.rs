@@ -14,6 +14,7 @@ mod epoch;
 mod error;
 mod fixtures;
 mod host;
+mod label_selector;
 mod locate;
 pub mod protocol;
 

@@ -163,10 +163,42 @@ fn malformed_requests_and_unsupported_options_are_refused() {
     let err = k8s(&calls, "list_resources_all", unknown).unwrap_err();
     assert!(matches!(err, HostCallError::BadRequest { .. }), "{err}");
 
-    let mut selected = list_all("Package");
-    selected["label_selector"] = json!("app=api");
-    let err = k8s(&calls, "list_resources_all", selected).unwrap_err();
-    assert!(err.to_string().contains("label_selector"), "{err}");
+    // Selectors the test host cannot apply faithfully are refused, never ignored.
+    for (field, selector) in [
+        ("field_selector", "metadata.name=x"),
+        ("label_selector", "app in (api, web)"),
+    ] {
+        let mut selected = list_all("Package");
+        selected[field] = json!(selector);
+        let err = k8s(&calls, "list_resources_all", selected).unwrap_err();
+        assert!(
+            matches!(&err, HostCallError::UnsupportedOption { feature, .. } if feature.starts_with(field)),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_label_selector_filters_the_list_as_the_api_server_does() {
+    let gateway = |name: &str, labels: Value| {
+        json!({"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
+               "metadata": {"name": name, "namespace": "istio-system", "labels": labels}})
+    };
+    let fixtures = KubeFixtures::from_objects([
+        gateway(
+            "ours",
+            json!({"app.kubernetes.io/managed-by": "uds-egress"}),
+        ),
+        gateway("helm", json!({"app.kubernetes.io/managed-by": "Helm"})),
+        gateway("bare", json!({})),
+    ])
+    .unwrap();
+    let calls = HostCalls::new(fixtures);
+    let request = json!({"api_version": "networking.istio.io/v1", "kind": "Gateway",
+                         "label_selector": "app.kubernetes.io/managed-by!=uds-egress",
+                         "field_selector": null, "field_masks": null});
+    let list = k8s(&calls, "list_resources_all", request).unwrap();
+    assert_eq!(names(&list), ["helm", "bare"]);
 }
 
 #[test]

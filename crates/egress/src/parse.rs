@@ -1,6 +1,6 @@
 //! Reading a Package from any serde data format, with the failing field's path in the error.
 
-use serde::Deserializer;
+use serde::{Deserialize, Deserializer};
 
 use crate::model::Package;
 use crate::violation::{Code, Violation};
@@ -25,9 +25,16 @@ where
     }
 }
 
-/// [`package_from`] for an already parsed JSON value.
+/// [`package_from`] for an already parsed JSON value. Path tracking is paid only on failure: the
+/// value is read plainly first, and once more with tracking only to word the error.
 pub fn package_from_value(value: &serde_json::Value) -> Result<Package, Violation> {
-    package_from(value)
+    match Package::deserialize(value) {
+        Ok(mut package) => {
+            package.migrate();
+            Ok(package)
+        }
+        Err(_) => package_from(value),
+    }
 }
 
 #[cfg(test)]

@@ -5,11 +5,14 @@ const MAX_LEN: usize = 250;
 
 /// Lowercases, collapses each run of characters outside `a-z0-9` into one `-`, truncates to 250
 /// characters, then strips leading and trailing characters that are not letters (digits too).
+///
+/// Called for every host of every listed Package on each admission, so it makes one allocation:
+/// characters are lowercased one by one (the only context-dependent lowercasing, a final sigma,
+/// becomes `-` either way) and the ends are trimmed in place.
 pub fn sanitize(input: &str) -> String {
-    let lower = input.to_lowercase();
-    let mut out = String::with_capacity(lower.len().min(MAX_LEN + 1));
+    let mut out = String::with_capacity(input.len().min(MAX_LEN + 1));
     let mut in_run = false;
-    for c in lower.chars() {
+    for c in input.chars().flat_map(char::to_lowercase) {
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
             out.push(c);
             in_run = false;
@@ -23,8 +26,12 @@ pub fn sanitize(input: &str) -> String {
         }
     }
     out.truncate(MAX_LEN);
-    out.trim_matches(|c: char| !c.is_ascii_lowercase())
-        .to_string()
+    let not_letter = |c: char| !c.is_ascii_lowercase();
+    let end = out.trim_end_matches(not_letter).len();
+    out.truncate(end);
+    let start = out.len() - out.trim_start_matches(not_letter).len();
+    out.drain(..start);
+    out
 }
 
 #[cfg(test)]
@@ -51,6 +58,9 @@ mod tests {
         );
         assert_eq!(sanitize("a...b"), "a-b");
         assert_eq!(sanitize("ÄPI.example"), "pi-example");
+        // Lowercasing outside ASCII can give ASCII letters (the Kelvin sign is a `k`).
+        assert_eq!(sanitize("\u{212A}ube.io"), "kube-io");
+        assert_eq!(sanitize("ΟΔΟΣ.gr"), "gr");
     }
 
     #[test]

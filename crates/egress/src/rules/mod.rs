@@ -4,6 +4,7 @@
 //! Package means next to others. Both the policy and the generator run both.
 
 pub mod config;
+pub mod conflict_scope;
 pub mod conflicts;
 pub mod host_policy;
 pub mod hostname;
