@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use uds_egress_e2e::protocol::validate_payload;
-use uds_egress_e2e::{HostCalls, KubeFixtures, PolicyHost, PolicyModule};
+use uds_egress_e2e::{HostCall, HostCalls, KubeFixtures, PolicyHost, PolicyModule};
 
 use crate::mask;
 use crate::policy_workload::{Request, cluster, requests};
@@ -36,7 +36,7 @@ pub fn run(scale: &Scale, policy: &Path, noop: &Path) -> Result<Vec<Row>, String
     let objects = cluster(scale)?;
     let (fixtures, listed) = masked_fixtures(&policy_module, &objects, &payloads)?;
     println!(
-        "policy: compiled in {:.1} s (no-op {:.1} s); the context-aware lookups list {listed}",
+        "policy: compiled in {:.1} s (no-op {:.1} s); the context-aware lookups return {listed}",
         policy_module.compile_time().as_secs_f64(),
         noop_module.compile_time().as_secs_f64(),
     );
@@ -152,7 +152,8 @@ fn check_verdict(
 
 /// The cluster as the host would send it: each object reduced to the field masks the policy
 /// asks for its kind (learnt from one evaluation of every request against the whole objects);
-/// kinds the policy never lists are left out. Also says what is listed, per kind.
+/// kinds the policy never lists are left out. Also says what the host's replies to those
+/// requests hold (after the policy's label selectors), per kind.
 fn masked_fixtures(
     module: &PolicyModule,
     objects: &[Value],
@@ -166,8 +167,9 @@ fn masked_fixtures(
     for payload in payloads {
         probe.validate_raw(payload).map_err(|e| e.to_string())?;
     }
-    // (apiVersion, kind) -> masks; `None`: listed without masks (whole objects).
-    let mut masks: BTreeMap<(String, String), Option<Vec<String>>> = BTreeMap::new();
+    // (apiVersion, kind) -> the last list request for it and its masks (`None`: listed without
+    // masks, whole objects).
+    let mut requests: BTreeMap<(String, String), (HostCall, Option<Vec<String>>)> = BTreeMap::new();
     for call in calls.recorded() {
         let text = |field: &str| call.request[field].as_str().unwrap_or_default().to_owned();
         let field_masks = call.request["field_masks"].as_array().map(|list| {
@@ -175,10 +177,11 @@ fn masked_fixtures(
                 .filter_map(|m| m.as_str().map(str::to_owned))
                 .collect()
         });
-        masks.insert((text("api_version"), text("kind")), field_masks);
+        requests.insert(
+            (text("api_version"), text("kind")),
+            (call.clone(), field_masks),
+        );
     }
-    // kind -> (objects, bytes of JSON)
-    let mut sizes: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let listed: Vec<Value> = objects
         .iter()
         .filter_map(|object| {
@@ -186,21 +189,35 @@ fn masked_fixtures(
                 object["apiVersion"].as_str()?.to_owned(),
                 object["kind"].as_str()?.to_owned(),
             );
-            let listed = match masks.get(&key)? {
+            Some(match &requests.get(&key)?.1 {
                 Some(field_masks) => mask::apply(object, field_masks),
                 None => object.clone(),
-            };
-            let size = sizes.entry(key.1).or_default();
-            size.0 += 1;
-            size.1 += listed.to_string().len();
-            Some(listed)
+            })
         })
         .collect();
-    let summary = sizes
-        .iter()
-        .map(|(kind, (count, bytes))| format!("{count} {kind}s ({:.0} KB)", *bytes as f64 / 1024.0))
-        .collect::<Vec<_>>()
-        .join(", ");
     let fixtures = KubeFixtures::from_objects(listed).map_err(|e| e.to_string())?;
-    Ok((fixtures, summary))
+
+    // What each reply holds: asked again of a host over the masked objects.
+    let host = HostCalls::new(fixtures.clone());
+    let mut summary = Vec::new();
+    for ((_, kind), (call, _)) in &requests {
+        let reply = host
+            .handle(
+                0,
+                &call.binding,
+                &call.namespace,
+                &call.operation,
+                call.request.to_string().as_bytes(),
+            )
+            .map_err(|e| e.to_string())?;
+        let items = serde_json::from_slice::<Value>(&reply)
+            .ok()
+            .and_then(|list| list["items"].as_array().map(Vec::len))
+            .unwrap_or(0);
+        summary.push(format!(
+            "{items} {kind}s ({:.0} KB)",
+            reply.len() as f64 / 1024.0
+        ));
+    }
+    Ok((fixtures, summary.join(", ")))
 }
