@@ -150,6 +150,10 @@ fn check_verdict(
     Ok(())
 }
 
+/// (apiVersion, kind) -> the last list request for it and its field masks (`None`: listed
+/// without masks, whole objects).
+type ListRequests = BTreeMap<(String, String), (HostCall, Option<Vec<String>>)>;
+
 /// The cluster as the host would send it: each object reduced to the field masks the policy
 /// asks for its kind (learnt from one evaluation of every request against the whole objects);
 /// kinds the policy never lists are left out. Also says what the host's replies to those
@@ -167,9 +171,7 @@ fn masked_fixtures(
     for payload in payloads {
         probe.validate_raw(payload).map_err(|e| e.to_string())?;
     }
-    // (apiVersion, kind) -> the last list request for it and its masks (`None`: listed without
-    // masks, whole objects).
-    let mut requests: BTreeMap<(String, String), (HostCall, Option<Vec<String>>)> = BTreeMap::new();
+    let mut requests: ListRequests = BTreeMap::new();
     for call in calls.recorded() {
         let text = |field: &str| call.request[field].as_str().unwrap_or_default().to_owned();
         let field_masks = call.request["field_masks"].as_array().map(|list| {
