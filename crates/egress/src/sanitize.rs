@@ -8,11 +8,26 @@ const MAX_LEN: usize = 250;
 ///
 /// Called for every host of every listed Package on each admission, so it makes one allocation:
 /// characters are lowercased one by one (the only context-dependent lowercasing, a final sigma,
-/// becomes `-` either way) and the ends are trimmed in place.
+/// becomes `-` either way), ASCII input (nearly all of it) byte by byte, and the ends are
+/// trimmed in place.
 pub fn sanitize(input: &str) -> String {
-    let mut out = String::with_capacity(input.len().min(MAX_LEN + 1));
+    // The output has at most one character per input byte.
+    let capacity = input.len().min(MAX_LEN + 1);
+    if input.is_ascii() {
+        collapse(
+            input.bytes().map(|b| char::from(b.to_ascii_lowercase())),
+            capacity,
+        )
+    } else {
+        collapse(input.chars().flat_map(char::to_lowercase), capacity)
+    }
+}
+
+/// The sanitiser over already lowercased characters.
+fn collapse(lowercased: impl Iterator<Item = char>, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
     let mut in_run = false;
-    for c in input.chars().flat_map(char::to_lowercase) {
+    for c in lowercased {
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
             out.push(c);
             in_run = false;
