@@ -104,8 +104,9 @@ fn is_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-/// Lower-case DNS-1123 subdomain of at most 253 characters (a label-key prefix).
-fn is_dns_subdomain(prefix: &str) -> bool {
+/// Lower-case DNS-1123 subdomain of at most 253 characters (Kubernetes `IsDNS1123Subdomain`): a
+/// label-key prefix, or the name of most objects, such as a ServiceAccount.
+pub fn is_dns_subdomain(prefix: &str) -> bool {
     let lower_alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     prefix.len() <= MAX_PREFIX
         && prefix.split('.').all(|part| {

@@ -14,6 +14,7 @@ use crate::rules::config::RuleConfig;
 use crate::rules::conflicts::shared_name_key;
 use crate::rules::host_policy::HostPolicy;
 use crate::rules::hostname::hostname_violation;
+use crate::rules::labels::is_dns_subdomain;
 use crate::rules::local_names::local_name_collisions;
 use crate::rules::shown::{quoted, verbatim};
 use crate::rules::uds_core::has_wildcard;
@@ -79,6 +80,22 @@ fn host_rule_violations(
             Code::ServiceAccountRequired,
             format!(
                 "serviceAccount is required on remoteHost rules in ambient mode by this cluster's settings (remoteHost {})",
+                quoted(host)
+            ),
+        ));
+    }
+    if mode == Mode::Ambient
+        && let Some(account) = allow.service_account.as_deref().filter(|a| !a.is_empty())
+        && !is_dns_subdomain(account)
+    {
+        // It becomes the principal `cluster.local/ns/<namespace>/sa/<name>` of an
+        // AuthorizationPolicy, which no real ServiceAccount could then match.
+        out.push(Violation::new(
+            allow_path(index, Some("serviceAccount")),
+            Code::InvalidServiceAccount,
+            format!(
+                "serviceAccount {} is not a ServiceAccount name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters (remoteHost {})",
+                quoted(account),
                 quoted(host)
             ),
         ));
@@ -395,6 +412,30 @@ mod tests {
                 &config
             ),
             vec![]
+        );
+    }
+
+    #[test]
+    fn service_accounts_must_be_service_account_names() {
+        let rule = |account: &str| json!([{"direction": "Egress", "remoteHost": "a.com", "serviceAccount": account}]);
+        let config = RuleConfig::default();
+        for good in ["curl", "build-bot", "a.b-c", "x1"] {
+            assert_eq!(found("ambient", rule(good), &config), vec![], "{good}");
+        }
+        let long = "a".repeat(254);
+        for bad in ["Curl", "build_bot", "-x", "x-", "a b", "a/b", long.as_str()] {
+            let got = found("ambient", rule(bad), &config);
+            assert_eq!(got.len(), 1, "{bad}: {got:?}");
+            assert_eq!(got[0].0, "spec.network.allow[0].serviceAccount");
+            assert_eq!(got[0].1, Code::InvalidServiceAccount);
+        }
+        assert_eq!(
+            found("ambient", rule("Curl"), &config),
+            one(
+                "spec.network.allow[0].serviceAccount",
+                Code::InvalidServiceAccount,
+                "serviceAccount \"Curl\" is not a ServiceAccount name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters (remoteHost \"a.com\")"
+            )
         );
     }
 
