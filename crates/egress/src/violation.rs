@@ -26,6 +26,7 @@ pub enum Code {
     DuplicateNetworkPolicy,
     // Our stricter rules (semantics §8.2).
     MissingDirection,
+    InvalidNamespaceName,
     InvalidLabel,
     InvalidHostname,
     IpLiteralHost,
@@ -64,6 +65,7 @@ impl Code {
             Code::ServiceAccountScope => "service-account-scope",
             Code::DuplicateNetworkPolicy => "duplicate-network-policy",
             Code::MissingDirection => "missing-direction",
+            Code::InvalidNamespaceName => "invalid-namespace-name",
             Code::InvalidLabel => "invalid-label",
             Code::InvalidHostname => "invalid-hostname",
             Code::IpLiteralHost => "ip-literal-host",

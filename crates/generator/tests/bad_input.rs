@@ -164,3 +164,18 @@ fn stdin_and_files_combine_in_order() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("uds.dev/user-s-s: user"));
 }
+
+#[test]
+fn a_namespace_that_is_no_namespace_name() {
+    let text = "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: app, namespace: App_NS}\n\
+                spec: {network: {allow: [{direction: Egress, selector: {app: web}, remoteHost: a.com, port: 443}]}}\n";
+    refused(
+        "namespace.yaml",
+        text,
+        &[
+            "App_NS/app",
+            "metadata.namespace",
+            "is not a Namespace name",
+        ],
+    );
+}

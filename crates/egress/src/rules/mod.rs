@@ -10,6 +10,7 @@ pub mod host_policy;
 pub mod hostname;
 pub mod labels;
 pub mod local_names;
+pub mod namespace_name;
 pub mod package;
 pub mod shown;
 pub mod uds_core;
@@ -18,14 +19,18 @@ use crate::model::Package;
 use crate::violation::Violation;
 use config::RuleConfig;
 
-/// Every violation of one Package on its own, in this order: UDS Core's namespace rule, UDS Core's
+/// Every violation of one Package on its own, in this order: UDS Core's namespace rule (or, when it
+/// passes, the namespace's syntax: [`namespace_name::namespace_name_violation`]), UDS Core's
 /// `allow[]` rules (per entry), label keys and values ([`labels::label_violations`]), then our
 /// per-package rules (see [`package::package_violations`]).
 ///
 /// The first violation is the rejection message, so UDS Core's message leads whenever one applies.
 pub fn validate_package(pkg: &Package, config: &RuleConfig) -> Vec<Violation> {
     let mut violations = Vec::new();
-    violations.extend(uds_core::namespace_violation(pkg));
+    violations.extend(
+        uds_core::namespace_violation(pkg)
+            .or_else(|| namespace_name::namespace_name_violation(pkg)),
+    );
     violations.extend(uds_core::allow_violations(pkg));
     violations.extend(labels::label_violations(pkg));
     violations.extend(package::package_violations(pkg, config));
