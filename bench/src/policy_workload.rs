@@ -96,7 +96,7 @@ pub fn cluster(scale: &Scale) -> Result<Vec<Value>, String> {
     let istio = state
         .objects
         .into_iter()
-        .map(|object| object.manifest)
+        .map(|object| object.manifest.into_value())
         .filter(|manifest| {
             manifest["apiVersion"] == "networking.istio.io/v1"
                 && matches!(

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use uds_egress_core::{GeneratedObject, ObjectKey, RuleConfig, desired_state};
+use uds_egress_core::{GeneratedObject, Manifest, ObjectKey, RuleConfig, desired_state};
 
 use crate::child;
 use crate::scale::Scale;
@@ -182,7 +182,7 @@ fn live_objects(objects: &[GeneratedObject]) -> Vec<Value> {
         .iter()
         .enumerate()
         .map(|(i, object)| {
-            let mut live = object.manifest.clone();
+            let mut live = object.manifest.with_value(Value::clone);
             if let Some(meta) = live["metadata"].as_object_mut() {
                 meta.insert("uid".into(), json!(format!("live-{i:08}")));
                 meta.insert("resourceVersion".into(), json!(format!("{}", 1000 + i)));
@@ -196,7 +196,7 @@ fn live_objects(objects: &[GeneratedObject]) -> Vec<Value> {
 
 /// Objects created, deleted, or whose manifest differs between the two desired states.
 fn content_changes(before: &[GeneratedObject], after: &[GeneratedObject]) -> usize {
-    let index = |objects: &[GeneratedObject]| -> BTreeMap<ObjectKey, Value> {
+    let index = |objects: &[GeneratedObject]| -> BTreeMap<ObjectKey, Manifest> {
         objects
             .iter()
             .map(|o| (o.key.clone(), o.manifest.clone()))
@@ -292,7 +292,7 @@ mod tests {
                 name: name.into(),
                 api_version: "networking.istio.io/v1".into(),
             },
-            manifest: json!({"spec": spec}),
+            manifest: json!({"spec": spec}).into(),
         };
         let before = [
             object("same", json!(1)),

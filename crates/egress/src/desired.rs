@@ -59,7 +59,9 @@ pub fn desired_state(packages: &[Package], config: &RuleConfig) -> DesiredState 
     };
     objects.extend(sidecar_shared::shared_objects(in_mode(Mode::Sidecar)));
     objects.extend(ambient::shared_objects(&in_mode(Mode::Ambient)));
-    objects.sort_by(|a, b| a.key.cmp(&b.key));
+    // Keys are unique, so an unstable sort gives the same order, without a stable sort's buffer
+    // (8 MB at 10,000 Packages, at the moment of peak memory).
+    objects.sort_unstable_by(|a, b| a.key.cmp(&b.key));
     DesiredState { objects, refused }
 }
 

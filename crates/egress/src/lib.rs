@@ -7,6 +7,7 @@
 pub mod desired;
 mod fnv;
 pub mod host_pattern;
+pub mod manifest;
 pub mod model;
 pub mod names;
 pub mod object;
@@ -21,6 +22,7 @@ pub mod translate;
 pub mod violation;
 
 pub use desired::{DesiredState, Refusal, desired_state};
+pub use manifest::Manifest;
 pub use model::{Allow, Mode, Package, Protocol};
 pub use object::{GeneratedObject, ObjectKey};
 pub use rules::config::RuleConfig;

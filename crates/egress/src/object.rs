@@ -3,7 +3,8 @@
 use std::cmp::Ordering;
 
 use serde::Serialize;
-use serde_json::Value;
+
+use crate::manifest::Manifest;
 
 /// The identity of an object, ordered as `render` prints: namespace, kind, name (then apiVersion,
 /// which only separates the Istio `Gateway` from the Gateway API `Gateway`).
@@ -43,30 +44,9 @@ impl std::fmt::Display for ObjectKey {
 }
 
 /// One generated object: its key and its full manifest (`apiVersion`, `kind`, `metadata`, `spec`).
+/// The manifest dereferences to a `serde_json::Value`; see [`Manifest`] for when one is made.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GeneratedObject {
     pub key: ObjectKey,
-    pub manifest: Value,
-}
-
-impl GeneratedObject {
-    /// Serialises a typed object (which carries `apiVersion` and `kind` itself).
-    pub fn new<T: Serialize>(
-        api_version: &str,
-        kind: &str,
-        namespace: &str,
-        name: &str,
-        object: &T,
-    ) -> GeneratedObject {
-        GeneratedObject {
-            key: ObjectKey {
-                namespace: namespace.to_string(),
-                kind: kind.to_string(),
-                name: name.to_string(),
-                api_version: api_version.to_string(),
-            },
-            // Our own structs of strings, numbers and maps with string keys always serialise.
-            manifest: serde_json::to_value(object).unwrap_or(Value::Null),
-        }
-    }
+    pub manifest: Manifest,
 }

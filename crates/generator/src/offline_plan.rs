@@ -92,6 +92,7 @@ pub fn run_plan(args: &PlanCli) -> RenderOutcome {
             lines.push("error: no plan; fix the Package files above".into());
             return RenderOutcome {
                 stdout: String::new(),
+                objects: Vec::new(),
                 stderr: lines,
                 exit_code: 1,
             };
@@ -132,6 +133,7 @@ pub fn run_plan(args: &PlanCli) -> RenderOutcome {
     };
     RenderOutcome {
         stdout,
+        objects: Vec::new(),
         stderr,
         exit_code: if plan.is_empty() { 0 } else { 2 },
     }
@@ -213,6 +215,7 @@ fn managed_objects(documents: Vec<Document>, notes: &mut Vec<String>) -> Vec<Val
 fn failure(line: String) -> RenderOutcome {
     RenderOutcome {
         stdout: String::new(),
+        objects: Vec::new(),
         stderr: vec![line],
         exit_code: 1,
     }

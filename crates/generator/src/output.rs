@@ -5,17 +5,25 @@
 //! time at 10,000 Packages). Strings are written plain only when no YAML reader can take them for
 //! anything else; all others are double-quoted, with every non-printable character escaped.
 
+use std::io::{self, Write};
+
 use serde_json::Value;
 use uds_egress_core::GeneratedObject;
 
-/// Every object as its own `---` document, in the given order.
-pub fn to_yaml(objects: &[GeneratedObject]) -> String {
-    let mut out = String::new();
+/// Writes every object as its own `---` document, in the given order. Each document is built in
+/// one reused buffer and written at once, so neither the whole text nor more than one object's
+/// JSON form is ever held (at 10,000 Packages the text is 50 MB); `out` should be buffered.
+pub fn write_yaml(out: &mut impl Write, objects: &[GeneratedObject]) -> io::Result<()> {
+    let mut document = String::new();
     for object in objects {
-        out.push_str("---\n");
-        write_document(&mut out, &object.manifest);
+        document.clear();
+        document.push_str("---\n");
+        object
+            .manifest
+            .with_value(|value| write_document(&mut document, value));
+        out.write_all(document.as_bytes())?;
     }
-    out
+    Ok(())
 }
 
 fn write_document(out: &mut String, value: &Value) {

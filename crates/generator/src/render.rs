@@ -1,8 +1,8 @@
 //! `render`: Packages in, every generated object out, all or nothing unless `--skip-invalid`.
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 
-use uds_egress_core::{Package, RuleConfig, desired_state};
+use uds_egress_core::{GeneratedObject, Package, RuleConfig, desired_state};
 
 use crate::input::{self, PackageInput};
 use crate::output;
@@ -13,9 +13,12 @@ pub struct RenderArgs {
     pub skip_invalid: bool,
 }
 
-/// What a render produced: YAML for stdout, lines for stderr, and the exit code.
+/// What a render produced: text and objects for stdout, lines for stderr, and the exit code.
 pub struct RenderOutcome {
     pub stdout: String,
+    /// Printed after `stdout` as YAML documents. Kept as objects rather than text so that the
+    /// YAML is written as it is made instead of being held whole (50 MB at 10,000 Packages).
+    pub objects: Vec<GeneratedObject>,
     pub stderr: Vec<String>,
     pub exit_code: i32,
 }
@@ -47,15 +50,12 @@ pub fn render(args: &RenderArgs) -> RenderOutcome {
         stderr.extend(problems.into_iter().map(|p| format!("error: {p}")));
         stderr
             .push("error: nothing rendered; fix the Packages above or pass --skip-invalid".into());
-        return RenderOutcome {
-            stdout: String::new(),
-            stderr,
-            exit_code: 1,
-        };
+        return failure(stderr);
     }
     stderr.extend(problems.into_iter().map(|p| format!("skipped: {p}")));
     RenderOutcome {
-        stdout: output::to_yaml(&state.objects),
+        stdout: String::new(),
+        objects: state.objects,
         stderr,
         exit_code: 0,
     }
@@ -79,6 +79,7 @@ fn split_unreadable(inputs: Vec<PackageInput>) -> (Vec<Package>, Vec<String>) {
 fn failure(stderr: Vec<String>) -> RenderOutcome {
     RenderOutcome {
         stdout: String::new(),
+        objects: Vec::new(),
         stderr,
         exit_code: 1,
     }
@@ -90,12 +91,12 @@ pub fn emit(outcome: &RenderOutcome) -> i32 {
     for line in &outcome.stderr {
         let _ = writeln!(err, "{line}");
     }
-    let mut out = std::io::stdout().lock();
-    if out
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = out
         .write_all(outcome.stdout.as_bytes())
-        .and_then(|_| out.flush())
-        .is_err()
-    {
+        .and_then(|_| output::write_yaml(&mut out, &outcome.objects))
+        .and_then(|_| out.flush());
+    if written.is_err() {
         let _ = writeln!(err, "error: cannot write to stdout");
         return 1;
     }

@@ -103,8 +103,8 @@ pub fn shared_objects(packages: &[&Package]) -> Vec<GeneratedObject> {
             annotations.clone(),
         );
         objects.push(generate(
-            &se_meta,
-            &ServiceEntrySpec::external(host, &aggregate.pairs),
+            se_meta,
+            ServiceEntrySpec::external(host, &aggregate.pairs),
         ));
 
         let ports: BTreeSet<u16> = aggregate.pairs.iter().map(|p| p.port).collect();
@@ -133,8 +133,8 @@ pub fn shared_objects(packages: &[&Package]) -> Vec<GeneratedObject> {
             annotations,
         );
         objects.push(generate(
-            &ap_meta,
-            &AuthorizationPolicySpec::allow_to_service_entry(se_name, rules),
+            ap_meta,
+            AuthorizationPolicySpec::allow_to_service_entry(se_name, rules),
         ));
     }
     objects
@@ -164,5 +164,5 @@ fn waypoint(packages: &[&Package]) -> GeneratedObject {
         &[("istio.io/gateway-name", WAYPOINT_NAME)],
         owner_annotations(packages),
     );
-    generate(&meta, &WaypointSpec::egress())
+    generate(meta, WaypointSpec::egress())
 }

@@ -32,7 +32,7 @@ fn network_policy(package: &Package, allow: &Allow) -> GeneratedObject {
         egress_peer(package.mode()),
         policy_ports(allow),
     );
-    generate(&meta, &spec)
+    generate(meta, spec)
 }
 
 /// Ports from the raw fields: every `ports` entry, then `port`, not de-duplicated; HBONE's 15008

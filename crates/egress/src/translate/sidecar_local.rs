@@ -15,12 +15,12 @@ pub fn local_objects(package: &Package) -> Vec<GeneratedObject> {
     for (host, aggregate) in aggregate_hosts([package]) {
         let name = names::local_service_entry(package.name(), host, &aggregate.pairs);
         let spec = ServiceEntrySpec::external(host, &aggregate.pairs);
-        objects.push(generate(&Meta::per_package(package, name, None), &spec));
+        objects.push(generate(Meta::per_package(package, name, None), spec));
     }
     for selector in distinct_selectors(package) {
         let name = names::sidecar(package.name(), selector);
         let spec = SidecarSpec::registry_only(selector);
-        objects.push(generate(&Meta::per_package(package, name, None), &spec));
+        objects.push(generate(Meta::per_package(package, name, None), spec));
     }
     objects
 }

@@ -33,16 +33,16 @@ pub fn shared_objects<'a>(packages: impl IntoIterator<Item = &'a Package>) -> Ve
         };
         let gateway_name = names::gateway(host);
         objects.push(generate(
-            &meta(gateway_name.clone()),
-            &GatewaySpec::egress(host, &aggregate.pairs),
+            meta(gateway_name.clone()),
+            GatewaySpec::egress(host, &aggregate.pairs),
         ));
         objects.push(generate(
-            &meta(names::virtual_service(host)),
-            &VirtualServiceSpec::egress(host, &gateway_name, &aggregate.pairs),
+            meta(names::virtual_service(host)),
+            VirtualServiceSpec::egress(host, &gateway_name, &aggregate.pairs),
         ));
         objects.push(generate(
-            &meta(names::shared_service_entry(host)),
-            &ServiceEntrySpec::external(host, &aggregate.pairs),
+            meta(names::shared_service_entry(host)),
+            ServiceEntrySpec::external(host, &aggregate.pairs),
         ));
     }
     objects

@@ -65,7 +65,7 @@ fn desired_map(manifests: &[Value]) -> BTreeMap<ObjectKey, Value> {
     state
         .objects
         .into_iter()
-        .map(|o| (o.key, o.manifest))
+        .map(|o| (o.key, o.manifest.into_value()))
         .collect()
 }
 

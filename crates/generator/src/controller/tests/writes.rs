@@ -46,7 +46,7 @@ async fn creates_use_server_side_apply_without_force() {
             "a create is never forced: {}",
             write.query
         );
-        assert_eq!(write.body.as_ref(), Some(&object.manifest));
+        assert_eq!(write.body.as_ref(), Some(&*object.manifest));
     }
     // Each create was preceded by a look for a foreign object of that name.
     let gets = fake.requests().iter().filter(|r| r.method == "GET").count();
