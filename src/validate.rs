@@ -9,7 +9,7 @@
 use serde_json::Value;
 use uds_egress_core::model::{API_VERSION, KIND, Package};
 use uds_egress_core::parse::package_from_value;
-use uds_egress_core::rules::package::package_violations;
+use uds_egress_core::rules::package::too_many_host_rules;
 use uds_egress_core::rules::validate_package;
 use uds_egress_core::violation::{Code, Violation};
 
@@ -124,16 +124,11 @@ fn judge(
     {
         return Verdict::accept();
     }
-    if count_host_rules(&object) > config.rules.max_remote_host_rules {
-        // Over the cap, skip the mutation: the core's per-package rules count host rules first
-        // and then report the cap alone, with the same message `render` prints.
-        let violations = match package_from_value(&object) {
-            Ok(package) => package_violations(&package, &config.rules),
-            Err(violation) => vec![violation],
-        };
-        if !violations.is_empty() {
-            return Verdict::violations(&violations);
-        }
+    // Over the cap, refuse before mutating or parsing the entries: the count is taken from the
+    // raw object, with the core's definition of a host rule (a non-empty `remoteHost`) and its
+    // message, the one `render` prints.
+    if let Some(violation) = too_many_host_rules(count_host_rules(&object), &config.rules) {
+        return Verdict::violations(&[violation]);
     }
 
     let mut mutated = object.clone();
@@ -413,6 +408,19 @@ mod tests {
         assert_eq!(message.lines().count(), 1, "{message}");
         assert!(message.starts_with("spec.network.allow: "), "{message}");
         assert!(message.contains("3 remoteHost rules"), "{message}");
+
+        // Entries are not parsed over the cap: a malformed one does not change the answer.
+        let mut allow = allow;
+        allow.push(json!({"direction": "Egress", "remoteHost": "h9.com", "port": "443"}));
+        let (message, _) = rejection(run(&request(
+            "CREATE",
+            package("sidecar", json!(allow)),
+            json!({"maxRemoteHostRules": 2}),
+        )));
+        assert_eq!(
+            message,
+            "spec.network.allow: spec.network.allow has 4 remoteHost rules; this cluster's settings allow at most 2 per Package"
+        );
     }
 
     #[test]

@@ -22,17 +22,8 @@ use crate::violation::{Code, Violation, allow_path};
 
 /// Every violation of our per-package rules, in the order described in the module docs.
 pub fn package_violations(pkg: &Package, config: &RuleConfig) -> Vec<Violation> {
-    let host_rules = pkg.host_rules().count();
-    if host_rules > config.max_remote_host_rules {
-        let message = format!(
-            "spec.network.allow has {host_rules} remoteHost rules; this cluster's settings allow at most {} per Package",
-            config.max_remote_host_rules
-        );
-        return vec![Violation::new(
-            "spec.network.allow",
-            Code::TooManyHostRules,
-            message,
-        )];
+    if let Some(violation) = too_many_host_rules(pkg.host_rules().count(), config) {
+        return vec![violation];
     }
     let policy = HostPolicy::new(config, pkg.namespace());
     let mode = pkg.mode();
@@ -45,6 +36,21 @@ pub fn package_violations(pkg: &Package, config: &RuleConfig) -> Vec<Violation> 
     violations.extend(name_collisions(pkg));
     violations.extend(local_name_collisions(pkg));
     violations
+}
+
+/// The cap on host rules, given their count: shared with the policy, which counts them in the raw
+/// object and refuses a Package over the cap before parsing its entries.
+pub fn too_many_host_rules(host_rules: usize, config: &RuleConfig) -> Option<Violation> {
+    (host_rules > config.max_remote_host_rules).then(|| {
+        Violation::new(
+            "spec.network.allow",
+            Code::TooManyHostRules,
+            format!(
+                "spec.network.allow has {host_rules} remoteHost rules; this cluster's settings allow at most {} per Package",
+                config.max_remote_host_rules
+            ),
+        )
+    })
 }
 
 fn host_rule_violations(
