@@ -127,7 +127,6 @@ mod tests {
     use super::*;
     use crate::cluster::Listing as List;
     use crate::fake_cluster::{FakeCluster as Fake, object};
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
     use serde_json::{Value, json};
     use uds_egress_core::parse::package_from_value;
 
@@ -168,8 +167,7 @@ mod tests {
             "A package with the name \"first\" already exists in the namespace \"shop\". Only one package can exist in a namespace."
         );
         let mut deleting = pkg("shop", "second", "ambient", json!([]));
-        deleting.metadata.deletion_timestamp =
-            Some(serde_json::from_value::<Time>(json!("2026-01-01T00:00:00Z")).unwrap());
+        deleting.metadata.deletion_timestamp = Some("2026-01-01T00:00:00Z".into());
         assert!(context_violations(&deleting, &cluster).unwrap().is_empty());
     }
 

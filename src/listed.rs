@@ -8,10 +8,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use uds_egress_core::model::{Package, PackageSpec};
+use uds_egress_core::model::{Package, PackageMeta, PackageSpec};
 
 use crate::cluster::{Listing, LookupError, is_ours};
 
@@ -81,10 +80,10 @@ pub fn packages(reply: &[u8]) -> Result<Vec<Package>, LookupError> {
                 Some(raw) => Some(spec_of::<PackageSpec>(raw)?),
             };
             let mut package = Package {
-                metadata: ObjectMeta {
+                metadata: PackageMeta {
                     name: Some(item.metadata.name.into_owned()),
                     namespace: Some(item.metadata.namespace.into_owned()),
-                    ..ObjectMeta::default()
+                    ..PackageMeta::default()
                 },
                 spec,
             };

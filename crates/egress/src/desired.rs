@@ -7,6 +7,7 @@
 
 use std::cmp::Ordering;
 
+use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
 use crate::model::{Mode, Package};
@@ -67,8 +68,7 @@ pub fn desired_state(packages: &[Package], config: &RuleConfig) -> DesiredState 
 
 /// Validates each Package and checks it against those admitted before it, in priority order.
 fn admit<'a>(packages: &'a [Package], config: &RuleConfig) -> (Vec<&'a Package>, Vec<Refusal>) {
-    let mut order: Vec<usize> = (0..packages.len()).collect();
-    order.sort_by(|a, b| priority_order(packages, *a, *b));
+    let order = priority_order(packages);
 
     let mut index = ConflictIndex::new();
     let mut admitted = Vec::new();
@@ -101,21 +101,28 @@ fn admit<'a>(packages: &'a [Package], config: &RuleConfig) -> (Vec<&'a Package>,
     (admitted, refused)
 }
 
-/// Earlier `creationTimestamp` first; Packages without one after all that have one; then input
-/// order. (In a cluster every Package has a timestamp; in files usually none has.)
-fn priority_order(packages: &[Package], a: usize, b: usize) -> Ordering {
-    let created = |i: usize| {
-        packages
-            .get(i)
-            .and_then(|p| p.metadata.creation_timestamp.as_ref())
-    };
-    match (created(a), created(b)) {
-        (Some(x), Some(y)) => x.cmp(y),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
-    .then(a.cmp(&b))
+/// Positions of `packages` by priority: earlier `creationTimestamp` first; Packages without one
+/// after all that have one; then input order. (In a cluster every Package has a timestamp; in
+/// files usually none has.) A timestamp that does not read as RFC 3339 counts as absent: `render`
+/// refuses such files before they get here, and the API server never writes one.
+fn priority_order(packages: &[Package]) -> Vec<usize> {
+    let created: Vec<Option<Timestamp>> = packages
+        .iter()
+        .map(|p| {
+            p.metadata
+                .creation_timestamp
+                .as_deref()
+                .and_then(|t| t.parse().ok())
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..packages.len()).collect();
+    // `None` sorts first as an `Option`; `(is_none, timestamp)` puts it last. A stable sort
+    // keeps input order among equals.
+    order.sort_by_key(|&i| {
+        let at = created.get(i).copied().flatten();
+        (at.is_none(), at)
+    });
+    order
 }
 
 fn canonical_order(a: &Package, b: &Package) -> Ordering {

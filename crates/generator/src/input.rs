@@ -9,6 +9,8 @@ use serde_json::Value;
 use uds_egress_core::Package;
 use uds_egress_core::parse::package_from_value;
 
+use crate::timestamps::timestamp_violation;
+
 /// Where a document came from: file name (`-` for stdin), document number and first line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
@@ -237,7 +239,12 @@ pub fn packages(documents: Vec<Document>, skipped: &mut Vec<String>) -> Vec<Pack
         };
         out.push(PackageInput {
             label: format!("{}/{}", field("namespace"), field("name")),
-            package: package_from_value(&document.value),
+            package: package_from_value(&document.value).and_then(|package| {
+                match timestamp_violation(&package) {
+                    Some(violation) => Err(violation),
+                    None => Ok(package),
+                }
+            }),
             origin: document.origin,
         });
     }

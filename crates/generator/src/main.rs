@@ -10,6 +10,7 @@ mod plan;
 mod render;
 #[cfg(test)]
 mod test_support;
+mod timestamps;
 
 use clap::Parser;
 

@@ -179,3 +179,19 @@ fn a_namespace_that_is_no_namespace_name() {
         ],
     );
 }
+
+#[test]
+fn a_creation_timestamp_that_is_no_time() {
+    let text = "apiVersion: uds.dev/v1alpha1\nkind: Package\n\
+                metadata: {name: app, namespace: app-ns, creationTimestamp: last tuesday}\n\
+                spec: {network: {allow: []}}\n";
+    refused(
+        "timestamp.yaml",
+        text,
+        &[
+            "app-ns/app",
+            "metadata.creationTimestamp",
+            "is not an RFC 3339 time",
+        ],
+    );
+}
