@@ -24,6 +24,7 @@ pub mod cluster;
 pub mod context;
 #[cfg(test)]
 mod fake_cluster;
+pub mod json_path;
 pub mod limits;
 pub mod listed;
 pub mod mutate;

@@ -41,40 +41,21 @@ pub enum PayloadError {
     NotJson(String),
 }
 
-/// Parses the payload, refusing oversized ones before looking at them. A field of the wrong type
-/// is named in the error (`request.kind: invalid type: ...`).
+/// Parses the payload, refusing oversized ones before looking at them.
 pub fn parse(payload: &[u8]) -> Result<Payload<'_>, PayloadError> {
     crate::limits::check_payload_size(payload.len()).map_err(PayloadError::TooLarge)?;
-    from_json(payload).map_err(|(path, message)| {
-        PayloadError::NotJson(if path.is_empty() {
-            message
-        } else {
-            format!("{path}: {message}")
-        })
-    })
+    from_json(payload).map_err(PayloadError::NotJson)
 }
 
-/// Reads JSON text as `serde_json::from_slice` does, but on failure also names the field being
-/// read: `Err((path, message))`, the path empty when the failure is not inside a field.
+/// Reads JSON text as `serde_json::from_slice` does; the error gives the position
+/// (`... at line 1 column 27`).
 ///
-/// Tracking the path costs about as much as the parse itself, so it is paid only on failure: the
-/// text is read once plainly and, only if that fails, once more to find where.
-pub fn from_json<'a, T: Deserialize<'a>>(text: &'a [u8]) -> Result<T, (String, String)> {
-    serde_json::from_slice(text).or_else(|_| from_json_tracked(text))
-}
-
-fn from_json_tracked<'a, T: Deserialize<'a>>(text: &'a [u8]) -> Result<T, (String, String)> {
-    let mut deserializer = serde_json::Deserializer::from_slice(text);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        (path, err.into_inner().to_string())
-    })?;
-    // Nothing but white space may follow the document.
-    deserializer
-        .end()
-        .map_err(|err| (String::new(), err.to_string()))?;
-    Ok(value)
+/// The envelope is written by policy-server or kwctl, not by users, so its errors are not
+/// traced to a field: that would take a second, path-tracking copy of its deserialisers in the
+/// module. What users write, the Package and the settings, is read with field paths
+/// (`uds_egress_core::field_error`).
+pub fn from_json<'a, T: Deserialize<'a>>(text: &'a [u8]) -> Result<T, String> {
+    serde_json::from_slice(text).map_err(|err| err.to_string())
 }
 
 #[cfg(test)]
@@ -114,11 +95,11 @@ mod tests {
         );
         assert!(matches!(
             parse(br#"{"request": {"operation": 5}}"#),
-            Err(PayloadError::NotJson(m)) if m.starts_with("request.operation: invalid type")
+            Err(PayloadError::NotJson(m)) if m.starts_with("invalid type: integer `5`, expected a string at line 1")
         ));
         assert!(matches!(
             parse(br#"{"request": {"kind": "Package"}}"#),
-            Err(PayloadError::NotJson(m)) if m.starts_with("request.kind: invalid type")
+            Err(PayloadError::NotJson(m)) if m.starts_with("invalid type: string \"Package\"")
         ));
         assert!(matches!(
             parse(br#"{"request": {}} trailing"#),

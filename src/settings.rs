@@ -7,6 +7,7 @@ use crate::shape::json_type;
 use kubewarden_policy_sdk::settings::{SettingsValidationResponse, Validatable};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use uds_egress_core::field_error;
 use uds_egress_core::host_pattern::HostPattern;
 use uds_egress_core::rules::config::{
     DEFAULT_GATEWAY_PORTS, DEFAULT_MAX_REMOTE_HOST_RULES, NamespaceHosts, RuleConfig,
@@ -89,13 +90,11 @@ impl Settings {
                 ));
             }
         }
-        serde_path_to_error::deserialize::<_, Settings>(value).map_err(|err| {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            if path == "." {
-                format!("settings: {inner}")
+        field_error::read::<Settings>(value).map_err(|err| {
+            if err.path.is_empty() {
+                format!("settings: {}", err.message)
             } else {
-                format!("settings.{path}: {inner}")
+                format!("settings.{}: {}", err.path, err.message)
             }
         })
     }

@@ -15,6 +15,7 @@ use uds_egress_core::violation::{Code, Violation};
 
 use crate::cluster::Cluster;
 use crate::context::context_violations;
+use crate::json_path::failing_path;
 use crate::limits::{MAX_PAYLOAD_BYTES, check_object_size, count_host_rules};
 use crate::mutate::mutate;
 use crate::request::{AdmissionRequest, PayloadError, from_json, parse};
@@ -88,8 +89,10 @@ pub fn decide(
     }
     match from_json::<Value>(raw.get().as_bytes()) {
         Ok(object) => judge(object, request, config, cluster),
-        Err((path, message)) => Verdict::violations(&[Violation::new(
-            path,
+        // The text's syntax is valid (the envelope's parse checked it): a number out of range or
+        // nesting too deep, at a value whose path names the field.
+        Err(message) => Verdict::violations(&[Violation::new(
+            failing_path(raw.get().as_bytes()).unwrap_or_default(),
             Code::Malformed,
             format!("the Package is not readable JSON: {message}"),
         )]),

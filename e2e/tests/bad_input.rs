@@ -34,8 +34,8 @@ update-object-null.json            | reject | the UPDATE request carries no Pack
 delete-object-null.json            | accept
 wrong-kind-pod.json                | accept
 wrong-kind-version.json            | accept
-kind-not-an-object.json            | reject | not a JSON admission request | request.kind: invalid type
-operation-not-a-string.json        | reject | not a JSON admission request | request.operation: invalid type
+kind-not-an-object.json            | reject | not a JSON admission request | invalid type: string "Package", expected struct GroupVersionKind at line 1
+operation-not-a-string.json        | reject | not a JSON admission request | invalid type: integer `7`, expected a string at line 1
 object-is-a-list.json              | reject | the Package must be a JSON object, got a list
 object-is-a-string.json            | reject | the Package must be a JSON object, got a string
 metadata-is-a-string.json          | reject | metadata: expected an object, got a string

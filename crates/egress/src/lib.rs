@@ -5,6 +5,7 @@
 //! admission and generation can never disagree about what a Package means.
 
 pub mod desired;
+pub mod field_error;
 mod fnv;
 pub mod host_pattern;
 pub mod manifest;

@@ -1,40 +1,18 @@
-//! Reading a Package from any serde data format, with the failing field's path in the error.
+//! Reading a Package from JSON, with the failing field's path in the error.
 
-use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
+use crate::field_error;
 use crate::model::Package;
 use crate::violation::{Code, Violation};
 
-/// Deserialises a Package and applies the deprecated-field migration. On failure the violation's
-/// path names the offending field (`spec.network.allow[2].port`).
-pub fn package_from<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Package, Violation>
-where
-    D::Error: std::fmt::Display,
-{
-    match serde_path_to_error::deserialize::<_, Package>(deserializer) {
-        Ok(mut package) => {
-            package.migrate();
-            Ok(package)
-        }
-        Err(err) => {
-            let path = err.path().to_string();
-            let path = if path == "." { String::new() } else { path };
-            let message = err.into_inner().to_string();
-            Err(Violation::new(path, Code::Malformed, message))
-        }
-    }
-}
-
-/// [`package_from`] for an already parsed JSON value. Path tracking is paid only on failure: the
-/// value is read plainly first, and once more with tracking only to word the error.
-pub fn package_from_value(value: &serde_json::Value) -> Result<Package, Violation> {
-    match Package::deserialize(value) {
-        Ok(mut package) => {
-            package.migrate();
-            Ok(package)
-        }
-        Err(_) => package_from(value),
-    }
+/// Reads a Package and applies the deprecated-field migration. On failure the violation's path
+/// names the offending field (`spec.network.allow[2].port`).
+pub fn package_from_value(value: &Value) -> Result<Package, Violation> {
+    let mut package: Package = field_error::read(value)
+        .map_err(|err| Violation::new(err.path, Code::Malformed, err.message))?;
+    package.migrate();
+    Ok(package)
 }
 
 #[cfg(test)]
