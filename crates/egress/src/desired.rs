@@ -44,12 +44,19 @@ pub fn desired_state(packages: &[Package], config: &RuleConfig) -> DesiredState 
     let mut admitted: Vec<&Package> = admitted.into_iter().collect();
     admitted.sort_by(|a, b| canonical_order(a, b));
 
+    // Each Package's own objects live in its namespace (one Package per namespace), and the
+    // Packages are in namespace order: sorting each Package's few objects makes all of them one
+    // sorted run, which the final (run-adaptive, stable) sort only has to merge with the shared
+    // objects. Sorting every object from scratch was the step of the translation that grew
+    // fastest with the number of Packages.
     let mut objects: Vec<GeneratedObject> = Vec::new();
     for package in &admitted {
-        objects.extend(network_policy::network_policies(package));
+        let mut own: Vec<GeneratedObject> = network_policy::network_policies(package).collect();
         if package.mode() == Mode::Sidecar {
-            objects.extend(sidecar_local::local_objects(package));
+            own.extend(sidecar_local::local_objects(package));
         }
+        own.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        objects.extend(own);
     }
     let in_mode = |mode: Mode| -> Vec<&Package> {
         admitted
@@ -60,9 +67,7 @@ pub fn desired_state(packages: &[Package], config: &RuleConfig) -> DesiredState 
     };
     objects.extend(sidecar_shared::shared_objects(in_mode(Mode::Sidecar)));
     objects.extend(ambient::shared_objects(&in_mode(Mode::Ambient)));
-    // Keys are unique, so an unstable sort gives the same order, without a stable sort's buffer
-    // (8 MB at 10,000 Packages, at the moment of peak memory).
-    objects.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    objects.sort_by(|a, b| a.key.cmp(&b.key));
     DesiredState { objects, refused }
 }
 
