@@ -7,12 +7,29 @@ use std::path::PathBuf;
 
 use support::run;
 
-fn temp_file(name: &str, content: &str) -> PathBuf {
+/// A file for one test under the system's temp directory, removed when dropped: one of them
+/// holds a 10 MB host, which would otherwise pile up run after run.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn arg(&self) -> String {
+        self.0.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        // The (then empty) directory stays: removing it could race another test writing there.
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn temp_file(name: &str, content: &str) -> TempFile {
     let dir = std::env::temp_dir().join(format!("uds-egress-bad-input-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join(name);
     std::fs::write(&path, content).expect("temp file");
-    path
+    TempFile(path)
 }
 
 fn package_with(allow: &str) -> String {
@@ -25,7 +42,7 @@ fn package_with(allow: &str) -> String {
 /// Renders `content` as a file and checks the error mentions every one of `expected`.
 fn refused(name: &str, content: &str, expected: &[&str]) -> String {
     let path = temp_file(name, content);
-    let out = run(&["render", &path.to_string_lossy()], None);
+    let out = run(&["render", &path.arg()], None);
     assert_eq!(out.code, 1, "{name}: {}", out.stderr);
     assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
     assert!(!out.stderr.contains("panicked"), "{name}: {}", out.stderr);
@@ -98,7 +115,7 @@ fn a_package_without_spec_renders_nothing() {
         "nospec.yaml",
         "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: a, namespace: b}\n",
     );
-    let out = run(&["render", &path.to_string_lossy()], None);
+    let out = run(&["render", &path.arg()], None);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.is_empty());
 }
@@ -125,7 +142,7 @@ fn a_ten_megabyte_host() {
 fn other_kinds_are_skipped_with_a_note() {
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: d}\n";
     let path = temp_file("configmap.yaml", text);
-    let out = run(&["render", &path.to_string_lossy()], None);
+    let out = run(&["render", &path.arg()], None);
     assert_eq!(out.code, 0);
     assert!(
         out.stderr.contains("note: ") && out.stderr.contains("ConfigMap"),
@@ -141,7 +158,7 @@ fn skip_invalid_renders_the_rest() {
     let bad = "---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: bad, namespace: bad}\n\
                spec: {network: {allow: [{direction: Egress, remoteHost: \"10.0.0.1\"}]}}\n";
     let path = temp_file("mixed.yaml", &format!("{good}{bad}"));
-    let strict = run(&["render", &path.to_string_lossy()], None);
+    let strict = run(&["render", &path.arg()], None);
     assert_eq!(strict.code, 1);
     assert!(
         strict
@@ -150,7 +167,7 @@ fn skip_invalid_renders_the_rest() {
         "{}",
         strict.stderr
     );
-    let lenient = run(&["render", "--skip-invalid", &path.to_string_lossy()], None);
+    let lenient = run(&["render", "--skip-invalid", &path.arg()], None);
     assert_eq!(lenient.code, 0);
     assert!(lenient.stdout.contains("ambient-se-example-com"));
     assert!(lenient.stderr.contains("bad/bad"));
