@@ -141,7 +141,7 @@ bench: policy.wasm noop-policy.wasm
 # the nightly toolchain; installs cargo-fuzz when it is missing. The instrumented build has its own
 # target dir, under $(CARGO_TARGET_DIR)/fuzz when that is set so that CI caches it with the rest.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := request_bytes package_structured render_sets
+FUZZ_TARGETS := request_bytes package_structured render_sets list_replies
 FUZZ_TARGET_DIR := $(if $(CARGO_TARGET_DIR),$(abspath $(CARGO_TARGET_DIR))/fuzz,$(CURDIR)/fuzz/target)
 FUZZ_CARGO := CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR) cargo +nightly
 # No sanitizer: the code is safe Rust, and ASan would cost most of the executions.
