@@ -1,6 +1,7 @@
 //! What the rules are configured with: the policy's settings, or `render`'s flags.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use crate::host_pattern::HostPattern;
 
@@ -18,6 +19,18 @@ pub const BUILTIN_DENIED_HOSTS: &[&str] = &[
     "kubernetes",
     "kubernetes.default",
 ];
+
+/// [`BUILTIN_DENIED_HOSTS`] parsed, once per process: every Package's host check reads them.
+/// The built-in patterns are well-formed; one that were not would simply never match.
+pub fn builtin_denied_hosts() -> &'static [HostPattern] {
+    static PARSED: OnceLock<Vec<HostPattern>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        BUILTIN_DENIED_HOSTS
+            .iter()
+            .filter_map(|raw| HostPattern::parse(raw).ok())
+            .collect()
+    })
+}
 
 pub const DEFAULT_GATEWAY_PORTS: &[u16] = &[80, 443];
 pub const DEFAULT_MAX_REMOTE_HOST_RULES: usize = 64;

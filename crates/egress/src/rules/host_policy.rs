@@ -4,7 +4,7 @@
 //! where an empty allowed list means any host. Deny wins over allow.
 
 use crate::host_pattern::HostPattern;
-use crate::rules::config::{BUILTIN_DENIED_HOSTS, RuleConfig};
+use crate::rules::config::{RuleConfig, builtin_denied_hosts};
 use crate::rules::shown::quoted;
 use crate::violation::{Code, Violation, allow_path};
 
@@ -19,30 +19,24 @@ enum Source {
     Namespace,
 }
 
-/// The effective host lists of one namespace.
+/// The effective host lists of one namespace, borrowed from the configuration: built per Package,
+/// so it neither parses nor copies a pattern.
 #[derive(Clone, Debug)]
 pub struct HostPolicy<'a> {
     namespace: &'a str,
-    denied: Vec<(HostPattern, Source)>,
+    denied: Vec<(&'a HostPattern, Source)>,
     allowed: Vec<&'a HostPattern>,
 }
 
 impl<'a> HostPolicy<'a> {
     pub fn new(config: &'a RuleConfig, namespace: &'a str) -> HostPolicy<'a> {
         let local = config.namespaces.get(namespace);
-        // The built-in patterns are well-formed; one that were not would simply never match.
-        let builtin = BUILTIN_DENIED_HOSTS
-            .iter()
-            .filter_map(|raw| HostPattern::parse(raw).ok())
-            .map(|p| (p, Source::BuiltIn));
-        let configured = config
-            .denied_hosts
-            .iter()
-            .map(|p| (p.clone(), Source::Configured));
+        let builtin = builtin_denied_hosts().iter().map(|p| (p, Source::BuiltIn));
+        let configured = config.denied_hosts.iter().map(|p| (p, Source::Configured));
         let namespaced = local
             .into_iter()
             .flat_map(|l| l.denied_hosts.iter())
-            .map(|p| (p.clone(), Source::Namespace));
+            .map(|p| (p, Source::Namespace));
         HostPolicy {
             namespace,
             denied: builtin.chain(configured).chain(namespaced).collect(),
