@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::Deserializer;
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use uds_egress_core::field_error::{Step, render};
 
 /// The path (`spec.network.allow[0].port`) of the value at which reading `text` fails, or `None`
 /// when it reads, or fails outside any value (the path would be empty).
@@ -20,26 +21,6 @@ pub fn failing_path(text: &[u8]) -> Option<String> {
     let read = Walk { path: &path }.deserialize(&mut deserializer);
     let path = path.into_inner();
     (read.is_err() && !path.is_empty()).then(|| render(&path))
-}
-
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
-fn render(path: &[Step]) -> String {
-    let mut out = String::new();
-    for step in path {
-        match step {
-            Step::Key(key) if out.is_empty() => out.push_str(key),
-            Step::Key(key) => {
-                out.push('.');
-                out.push_str(key);
-            }
-            Step::Index(index) => out.push_str(&format!("[{index}]")),
-        }
-    }
-    out
 }
 
 /// Reads any value, entering objects and lists with their key or index on the path. A step

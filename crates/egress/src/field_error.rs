@@ -32,7 +32,7 @@ pub fn read<T: DeserializeOwned>(value: &Value) -> Result<T, FieldError> {
 
 /// One step down a JSON value.
 #[derive(Clone, Debug)]
-enum Step {
+pub enum Step {
     Key(String),
     Index(usize),
 }
@@ -111,8 +111,8 @@ fn chain(root: &Value, path: &[Step], leaf: Value) -> Value {
     }
 }
 
-/// `spec.network.allow[2].port`, as `serde_path_to_error` writes paths.
-fn render(path: &[Step]) -> String {
+/// `spec.network.allow[2].port`: how every field path in a message is written.
+pub fn render(path: &[Step]) -> String {
     let mut out = String::new();
     for step in path {
         match step {
