@@ -4,6 +4,24 @@
 //! The policy (admission) and the generator (render, controller) both use this crate, so that
 //! admission and generation can never disagree about what a Package means.
 
+// The policy runs this code on every admission: a panic would trap the wasm module, an outage of
+// the cluster's admission path. Tests may unwrap.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
 pub mod desired;
 pub mod field_error;
 mod fnv;
