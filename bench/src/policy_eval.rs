@@ -100,9 +100,8 @@ pub fn run(scale: &Scale, policy: &Path, noop: &Path) -> Result<Vec<Row>, String
         rows.push(Row::checked(
             format!("1 policy: {}", request.label),
             format!(
-                "median {:.1} µs, p99 {:.1} µs (no-op {:.1} / {:.1} µs)",
-                micros(policy.median),
-                micros(policy.p99),
+                "{} (no-op {:.1} / {:.1} µs)",
+                median_and_p99(&policy),
                 micros(noop.median),
                 micros(noop.p99)
             ),
@@ -116,15 +115,23 @@ pub fn run(scale: &Scale, policy: &Path, noop: &Path) -> Result<Vec<Row>, String
             rows.push(Row::info(
                 format!("1 policy: {}, empty cluster", request.label),
                 format!(
-                    "median {:.1} µs, p99 {:.1} µs = {:.1}× no-op",
-                    micros(bare.median),
-                    micros(bare.p99),
+                    "{} = {:.1}× no-op",
+                    median_and_p99(&bare),
                     micros(bare.median) / micros(noop.median)
                 ),
             ));
         }
     }
     Ok(rows)
+}
+
+/// `median 12.3 µs, p99 45.6 µs`.
+fn median_and_p99(summary: &Summary) -> String {
+    format!(
+        "median {:.1} µs, p99 {:.1} µs",
+        micros(summary.median),
+        micros(summary.p99)
+    )
 }
 
 fn time_call(host: &mut PolicyHost, payload: &[u8]) -> Result<Duration, String> {
