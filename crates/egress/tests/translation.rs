@@ -62,15 +62,15 @@ fn annotation_keys(object: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A sidecar-mode Package with one HTTP rule to example.com:80.
-fn http_80_on_example_com(name: &str, ns: &str) -> Package {
+/// A sidecar-mode Package with one HTTP rule to example.com on `port`.
+fn http_on_example_com(name: &str, ns: &str, port: u16) -> Package {
     package(
         name,
         ns,
         "sidecar",
         json!([host(
             "example.com",
-            json!({"remoteProtocol": "HTTP", "port": 80})
+            json!({"remoteProtocol": "HTTP", "port": port})
         )]),
     )
 }
@@ -80,7 +80,7 @@ const AMB: &str = "istio-egress-ambient";
 
 #[test]
 fn shared_sidecar_objects_aggregate_pairs_and_owners_in_canonical_order() {
-    let b = http_80_on_example_com("b", "ns-b");
+    let b = http_on_example_com("b", "ns-b", 80);
     let a = package(
         "a",
         "ns-a",
@@ -135,7 +135,7 @@ fn deleting_a_package_removes_its_contribution_only() {
             host("only-a.com", json!({}))
         ]),
     );
-    let b = http_80_on_example_com("b", "ns-b");
+    let b = http_on_example_com("b", "ns-b", 80);
     let both = render(&[a, b.clone()]);
     let only_b = render(&[b]);
     assert!(find(&both, GW, "Gateway", "gateway-only-a-com").is_some());
@@ -255,17 +255,7 @@ fn the_earlier_of_two_conflicting_packages_wins() {
             json!([host("example.com", json!({"port": 443}))]),
         )
     };
-    let http = |name: &str, ns: &str| {
-        package(
-            name,
-            ns,
-            "sidecar",
-            json!([host(
-                "example.com",
-                json!({"port": 443, "remoteProtocol": "HTTP"})
-            )]),
-        )
-    };
+    let http = |name: &str, ns: &str| http_on_example_com(name, ns, 443);
     // No timestamps: input order decides.
     let state = render(&[http("z", "ns-z"), tls("a", "ns-a")]);
     assert_eq!(state.refused.len(), 1);
