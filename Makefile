@@ -20,7 +20,7 @@ REGISTRY ?= ghcr.io/uds-egress/policies/uds-egress-policy
 USAGE_FILE := $(firstword $(wildcard README.md docs/policy.md))
 
 # cargo decides whether a rebuild is needed, so the wasm targets always ask it.
-.PHONY: policy.wasm noop-policy.wasm annotated-policy.wasm e2e-tests push test examples \
+.PHONY: policy.wasm noop-policy.wasm annotated-policy.wasm e2e-tests engine-tests push test examples \
 	fmt lint wasm-target core-wasm check-version
 
 wasm-target:
@@ -63,22 +63,35 @@ noop-policy.wasm: wasm-target
 	cp $(WASM_OUT)/noop_policy.wasm $@
 	$(call wasm_opt,$@)
 
-annotated-policy.wasm: policy.wasm metadata.yml
-	@command -v kwctl >/dev/null 2>&1 || { echo "kwctl is required for $@"; exit 1; }
-	kwctl annotate -m metadata.yml $(if $(USAGE_FILE),-u $(USAGE_FILE)) -o $@ policy.wasm
+# The real engines (kwctl, policy-server, kube-apiserver, etcd, docker-registry), found by
+# e2e/engines/find: $$UDS_EGRESS_ENGINES, PATH, or the engines kept beside this checkout.
+# Recursive variables: looked up only by the targets that use them.
+engine = $(shell e2e/engines/find $(1) 2>/dev/null | sed -n 's/^$(1)=//p')
+KWCTL = $(or $(call engine,kwctl),$(error kwctl not found: install it, or set UDS_EGRESS_ENGINES))
 
-# The bats suite runs the fixtures through kwctl (with replayed host-capability recordings).
+annotated-policy.wasm: policy.wasm metadata.yml
+	$(KWCTL) annotate -m metadata.yml $(if $(USAGE_FILE),-u $(USAGE_FILE)) -o $@ policy.wasm
+
+# The suites on the real engines: NAME=BATS_FILE:ENGINES it needs. Each runs only where its
+# engines are found, and `run-suites` says which could not run (UDS_EGRESS_REQUIRE_ENGINES=1, as
+# .ci/run sets it, makes that a failure).
+CLUSTER_ENGINES := kube-apiserver,etcd,kubectl,jq,bats
+KWCTL_SUITE := kwctl=e2e.bats:kwctl,$(CLUSTER_ENGINES)
+ENGINE_SUITES := $(KWCTL_SUITE)
+
+# Kubewarden's name for the kwctl suite.
 e2e-tests: annotated-policy.wasm
-	@command -v bats >/dev/null 2>&1 || { echo "bats is required for $@"; exit 1; }
-	bats e2e.bats
+	e2e/engines/run-suites $(KWCTL_SUITE)
+
+engine-tests: annotated-policy.wasm
+	e2e/engines/run-suites $(ENGINE_SUITES)
 
 # Artifact Hub package metadata from metadata.yml; VERSION=x.y.z for another version (release).
 artifacthub/artifacthub-pkg.yml: metadata.yml Cargo.toml
-	@command -v kwctl >/dev/null 2>&1 || { echo "kwctl is required for $@"; exit 1; }
-	kwctl scaffold artifacthub --metadata-path metadata.yml --version $(VERSION) --output $@
+	$(KWCTL) scaffold artifacthub --metadata-path metadata.yml --version $(VERSION) --output $@
 
 push: annotated-policy.wasm
-	kwctl push annotated-policy.wasm $(REGISTRY):v$(VERSION)
+	$(KWCTL) push annotated-policy.wasm $(REGISTRY):v$(VERSION)
 
 fmt:
 	cargo fmt --all -- --check
