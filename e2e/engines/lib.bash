@@ -59,9 +59,10 @@ PY
 }
 
 # Deletes every Package, Istio Gateway and VirtualService: the objects the policy looks up.
+# One comma-separated TYPE argument: kubectl reads further words as object names.
 cluster_reset() {
   kubectl delete --all-namespaces --all --wait=false \
-    packages.uds.dev gateways.networking.istio.io virtualservices.networking.istio.io >/dev/null
+    packages.uds.dev,gateways.networking.istio.io,virtualservices.networking.istio.io >/dev/null
 }
 
 # Writes a kubeconfig for token user USER (declared in $CLUSTER_DIR/tokens.extra) to FILE.
