@@ -122,6 +122,25 @@ policy_server_up() {
   return 1
 }
 
+# Prints a policies file for policy_server_up with one policy, POLICY_ID (default uds-egress): the
+# module URL MODULE (registry://, https://, file://), the settings JSON SETTINGS (default {}), and,
+# as deploy/'s ClusterAdmissionPolicy grants, mutation and the contextAwareResources that
+# metadata.yml declares (policy-server refuses any lookup outside them).
+#   policies_yml MODULE [SETTINGS] [POLICY_ID]
+policies_yml() {
+  local module=$1 settings=${2:-"{}"} policy_id=${3:-uds-egress}
+  python3 - "$module" "$settings" "$policy_id" "$REPO_ROOT/metadata.yml" <<'PY'
+import json, sys, yaml
+module, settings, policy_id, metadata = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], yaml.safe_load(open(sys.argv[4]))
+print(yaml.safe_dump({policy_id: {
+    "module": module,
+    "allowedToMutate": metadata["mutating"],
+    "contextAwareResources": metadata.get("contextAwareResources", []),
+    "settings": settings,
+}}, sort_keys=False), end="")
+PY
+}
+
 policy_server_down() {
   [ -z "${POLICY_SERVER_PID:-}" ] || { kill "$POLICY_SERVER_PID" 2>/dev/null; wait "$POLICY_SERVER_PID" 2>/dev/null; } || true
 }
