@@ -73,8 +73,15 @@ cluster_kubeconfig_for() {
 
 # Starts Debian's docker-registry (CNCF distribution) on 127.0.0.1 with storage under DIR;
 # exports REGISTRY_ADDR (host:port) and REGISTRY_PID.
+# With UDS_EGRESS_REGISTRY=host:port (a registry the CI runner provides, e.g. a service
+# container), that registry is used instead and nothing is started.
 registry_up() {
   local dir=$1 port
+  if [ -n "${UDS_EGRESS_REGISTRY:-}" ]; then
+    export REGISTRY_ADDR=$UDS_EGRESS_REGISTRY REGISTRY_PID=""
+    wait_for_url "http://$REGISTRY_ADDR/v2/" 20
+    return
+  fi
   mkdir -p "$dir/storage"
   port=$(free_port)
   cat >"$dir/config.yml" <<CFG
