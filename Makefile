@@ -77,7 +77,8 @@ annotated-policy.wasm: policy.wasm metadata.yml
 # .ci/run sets it, makes that a failure).
 CLUSTER_ENGINES := kube-apiserver,etcd,kubectl,jq,bats
 KWCTL_SUITE := kwctl=e2e.bats:kwctl,$(CLUSTER_ENGINES)
-ENGINE_SUITES := $(KWCTL_SUITE)
+OCI_SUITE := oci=e2e/engines/oci.bats:kwctl,policy-server,docker-registry,skopeo,$(CLUSTER_ENGINES)
+ENGINE_SUITES := $(KWCTL_SUITE) $(OCI_SUITE)
 
 # Kubewarden's name for the kwctl suite.
 e2e-tests: annotated-policy.wasm
@@ -92,8 +93,17 @@ engine-tests:
 artifacthub/artifacthub-pkg.yml: metadata.yml Cargo.toml
 	$(KWCTL) scaffold artifacthub --metadata-path metadata.yml --version $(VERSION) --output $@
 
+# Pushes the annotated module to $(REGISTRY):v$(VERSION) and prints its immutable reference
+# (REPOSITORY@sha256:..., what to sign and to pin) on stdout. It is the command that the release
+# workflow's kubewarden/github-actions policy-release step runs with oci-target as REGISTRY
+# (`kwctl push -o json annotated-policy.wasm <oci-target>:v<version>`, then its immutable_ref).
+# SOURCES=FILE: a kwctl sources file (`insecure_sources: ["host:port"]` for a plain-HTTP or
+# self-signed registry, `source_authorities` for a private CA), passed as --sources-path.
+SOURCES ?=
 push: annotated-policy.wasm
-	$(KWCTL) push annotated-policy.wasm $(REGISTRY):v$(VERSION)
+	@echo "kwctl push annotated-policy.wasm $(REGISTRY):v$(VERSION)$(if $(SOURCES), (sources: $(SOURCES)))" >&2
+	@set -o pipefail; $(KWCTL) push -o json $(if $(SOURCES),--sources-path '$(SOURCES)') annotated-policy.wasm \
+		'$(REGISTRY):v$(VERSION)' | sed -n 's/.*"immutable_ref": *"\([^"]*\)".*/\1/p' | grep .
 
 fmt:
 	cargo fmt --all -- --check
