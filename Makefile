@@ -9,9 +9,6 @@ WASM_TARGET := wasm32-wasip1
 # Cargo's target directory; honours CARGO_TARGET_DIR like cargo itself.
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 WASM_OUT := $(TARGET_DIR)/$(WASM_TARGET)/policy
-# The CRDs the schema tests check against, for this checkout: set at run time, so a build cached
-# from a checkout at another path (whose compiled-in default points there) still reads ours.
-export SCHEMAS_DIR ?= $(abspath $(CURDIR)/../shared/schemas)
 
 # One version everywhere: Cargo.toml, metadata.yml and the release tag v$(VERSION).
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)

@@ -27,16 +27,44 @@ impl SchemaSet {
     /// Loads every CRD of every `*.yaml` / `*.yml` file in `dir` (multi-document files included;
     /// documents of other kinds are skipped). Fails if there is none.
     pub fn load_dir(dir: impl AsRef<Path>) -> Result<Self, LoadError> {
-        let dir = dir.as_ref();
+        Self::load_dirs([dir])
+    }
+
+    /// Like [`Self::load_dir`] for several directories, in order; a CRD defined in two of them is
+    /// an error. Fails if there is none in all of them together.
+    pub fn load_dirs<P: AsRef<Path>>(dirs: impl IntoIterator<Item = P>) -> Result<Self, LoadError> {
         let mut set = Self::default();
-        for file in load::yaml_files(dir)? {
-            let text = std::fs::read_to_string(&file).map_err(|source| LoadError::Io {
-                path: file.clone(),
-                source,
-            })?;
-            set.add_yaml(&text, &file.display().to_string())?;
+        let mut origins = Vec::new();
+        for dir in dirs {
+            let dir = dir.as_ref();
+            origins.push(dir.display().to_string());
+            for file in load::yaml_files(dir)? {
+                set.add_file(&file)?;
+            }
         }
-        set.finish(&dir.display().to_string())
+        set.finish(&origins.join(", "))
+    }
+
+    /// Loads every CRD of the given YAML files, in order.
+    pub fn load_files<P: AsRef<Path>>(
+        files: impl IntoIterator<Item = P>,
+    ) -> Result<Self, LoadError> {
+        let mut set = Self::default();
+        let mut origins = Vec::new();
+        for file in files {
+            let file = file.as_ref();
+            origins.push(file.display().to_string());
+            set.add_file(file)?;
+        }
+        set.finish(&origins.join(", "))
+    }
+
+    fn add_file(&mut self, file: &Path) -> Result<(), LoadError> {
+        let text = std::fs::read_to_string(file).map_err(|source| LoadError::Io {
+            path: file.to_owned(),
+            source,
+        })?;
+        self.add_yaml(&text, &file.display().to_string())
     }
 
     /// Like [`Self::load_dir`] for one YAML text; `origin` names it in errors.

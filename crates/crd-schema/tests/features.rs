@@ -259,4 +259,34 @@ fn load_errors() {
     );
     let missing = SchemaSet::load_dir("/nonexistent/schemas");
     assert!(matches!(missing, Err(LoadError::Io { .. })));
+    let empty: [&str; 0] = [];
+    assert!(matches!(
+        SchemaSet::load_dirs(empty),
+        Err(LoadError::NoCrds { .. })
+    ));
+}
+
+#[test]
+fn several_directories_load_as_one_set() {
+    let dirs = crd_schema::repo_schemas_dirs();
+    let both = SchemaSet::load_dirs(&dirs).expect("the repository's CRDs load");
+    let kinds = both.kinds();
+    assert!(kinds.contains(&("uds.dev/v1alpha1".to_owned(), "Package".to_owned())));
+    assert!(kinds.contains(&(
+        "networking.istio.io/v1".to_owned(),
+        "ServiceEntry".to_owned()
+    )));
+    // A CRD found in two of the directories is an error, as within one.
+    let Err(LoadError::Crd { message, .. }) = SchemaSet::load_dirs([&dirs[1], &dirs[1]]) else {
+        panic!("a CRD loaded twice must be refused");
+    };
+    assert!(
+        message.contains("packages.uds.dev is defined twice"),
+        "{message}"
+    );
+    let files = SchemaSet::load_files([crd_schema::package_crd()]).expect("the Package CRD loads");
+    assert_eq!(
+        files.kinds(),
+        [("uds.dev/v1alpha1".to_owned(), "Package".to_owned())]
+    );
 }

@@ -1,5 +1,5 @@
-//! Objects of every kind the generator renders, checked against the real Istio, Gateway API and
-//! UDS CRDs in the schema directory.
+//! Objects of every kind the generator renders, checked against the real Istio and Gateway API
+//! CRDs (vendored in e2e/fixtures/crds) and the project's Package CRD (deploy/crds).
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! The worked examples of the semantics (§6) as golden tests: `render` of each input equals UDS
+//! The worked examples of docs/semantics.md (§6) as golden tests: `render` of each input equals UDS
 //! Core's objects, apart from the documented differences (§8.1): the managed-by label on every
 //! object, and our constant `uds/generation` on shared objects.
 
@@ -50,7 +50,7 @@ fn check_case(case: &str, extra_args: &[&str]) {
     let theirs = documents(&expected);
     let our_keys: Vec<String> = ours.iter().map(key).collect();
     let mut their_keys: Vec<String> = theirs.iter().map(key).collect();
-    // The semantics file lists UDS Core's objects sorted as render sorts them.
+    // The golden files list UDS Core's objects sorted as render sorts them (docs/semantics.md §6).
     assert_eq!(our_keys, their_keys, "{case}: objects and their order");
     their_keys.sort();
     assert_eq!(

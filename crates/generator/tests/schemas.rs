@@ -3,7 +3,7 @@
 
 mod support;
 
-use crd_schema::{SchemaSet, schemas_dir};
+use crd_schema::{SchemaSet, schemas_dirs};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde_json::Value;
 use support::{documents, example_files, key, path_str, run};
@@ -44,7 +44,7 @@ fn rendered_examples_cover_every_kind() {
 
 #[test]
 fn every_istio_and_gateway_object_validates_against_its_crd() {
-    let schemas = SchemaSet::load_dir(schemas_dir()).expect("CRD schemas load from SCHEMAS_DIR");
+    let schemas = SchemaSet::load_dirs(schemas_dirs()).expect("the repository's CRD schemas load");
     let mut checked = 0;
     for object in rendered_examples() {
         if object["kind"] == "NetworkPolicy" {

@@ -1,4 +1,7 @@
-//! Shared by the integration tests: the real CRDs, loaded once, and small object helpers.
+//! Shared by the integration tests: the real CRDs (the repository's, see
+//! [`crd_schema::schemas_dirs`]), loaded once, and small object helpers.
+
+#![allow(dead_code)]
 
 use std::sync::OnceLock;
 
@@ -10,8 +13,8 @@ pub mod objects;
 pub fn schemas() -> &'static SchemaSet {
     static SCHEMAS: OnceLock<SchemaSet> = OnceLock::new();
     SCHEMAS.get_or_init(|| {
-        let dir = crd_schema::schemas_dir();
-        SchemaSet::load_dir(&dir).unwrap_or_else(|e| panic!("loading {}: {e}", dir.display()))
+        let dirs = crd_schema::schemas_dirs();
+        SchemaSet::load_dirs(&dirs).unwrap_or_else(|e| panic!("loading {dirs:?}: {e}"))
     })
 }
 
