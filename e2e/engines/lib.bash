@@ -71,6 +71,14 @@ cluster_kubeconfig_for() {
   "$ENGINES_DIR/control-plane" kubeconfig "$CLUSTER_DIR" "$user" "$token" >"$file"
 }
 
+# Declares token user USER (groups GROUPS, comma-separated) with token TOKEN for the cluster in
+# DIR: call it before cluster_up DIR.
+#   cluster_token_user DIR USER GROUPS TOKEN
+cluster_token_user() {
+  mkdir -p "$1"
+  printf '%s,%s,%s,"%s"\n' "$4" "$2" "$4-uid" "$3" >>"$1/tokens.extra"
+}
+
 # Starts Debian's docker-registry (CNCF distribution) on 127.0.0.1 with storage under DIR;
 # exports REGISTRY_ADDR (host:port) and REGISTRY_PID.
 # With UDS_EGRESS_REGISTRY=host:port (a registry the CI runner provides, e.g. a service
@@ -106,7 +114,8 @@ registry_down() {
 # Starts the real policy-server on 127.0.0.1 with the policies file POLICIES_YML, working files
 # under DIR, and the current KUBECONFIG for context-aware lookups. Extra arguments go to
 # policy-server (e.g. --cert-file/--key-file for HTTPS, --sources-path for a registry).
-# Exports POLICY_SERVER_URL (http:// or https://) and POLICY_SERVER_PID; waits for readiness.
+# Exports POLICY_SERVER_URL (http:// or https://), POLICY_SERVER_READINESS_URL (plain HTTP, also
+# when the API is HTTPS) and POLICY_SERVER_PID; waits for readiness.
 policy_server_up() {
   local dir=$1 policies=$2 port ready scheme=http
   shift 2
@@ -118,9 +127,10 @@ policy_server_up() {
     --log-no-color --log-fmt json "$@" >"$dir/policy-server.log" 2>&1 &
   POLICY_SERVER_PID=$!
   export POLICY_SERVER_URL="$scheme://127.0.0.1:$port" POLICY_SERVER_PID
+  export POLICY_SERVER_READINESS_URL="http://127.0.0.1:$ready/readiness"
   local i
   for i in $(seq 600); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ready/readiness")" = 200 ] && return 0
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$POLICY_SERVER_READINESS_URL")" = 200 ] && return 0
     kill -0 "$POLICY_SERVER_PID" 2>/dev/null || break
     sleep 0.1
   done
@@ -148,16 +158,52 @@ print(yaml.safe_dump({policy_id: {
 PY
 }
 
+# The settings of deploy/policy/cluster-admission-policy.yaml, as JSON (policies_yml's SETTINGS):
+# read from that file, so that the suites judge with what is deployed.
+deployed_policy_settings() {
+  python3 -c 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))["spec"]["settings"]))' \
+    "$REPO_ROOT/deploy/policy/cluster-admission-policy.yaml"
+}
+
+# The identity deploy/policy/policy-server.yaml gives the PolicyServer: its ServiceAccount, as the
+# user name and groups its token authenticates with. RBAC matches that file's ClusterRoleBinding
+# (subject: the ServiceAccount) to a token user of this name (declare it with cluster_token_user).
+POLICY_SERVER_USER=system:serviceaccount:kubewarden:uds-egress-policy-server
+POLICY_SERVER_GROUPS=system:serviceaccounts,system:serviceaccounts:kubewarden
+
+# policy_server_up with token user USER (TOKEN) as policy-server's own identity for its lookups:
+# its kubeconfig is written to DIR/kubeconfig. The caller's KUBECONFIG is left as it was.
+#   policy_server_as USER TOKEN DIR POLICIES_YML [POLICY_SERVER_ARGS...]
+policy_server_as() {
+  local user=$1 token=$2 dir=$3
+  shift 3
+  mkdir -p "$dir"
+  cluster_kubeconfig_for "$user" "$token" "$dir/kubeconfig" || return 1
+  KUBECONFIG="$dir/kubeconfig" policy_server_up "$dir" "$@"
+}
+
 policy_server_down() {
   [ -z "${POLICY_SERVER_PID:-}" ] || { kill "$POLICY_SERVER_PID" 2>/dev/null; wait "$POLICY_SERVER_PID" 2>/dev/null; } || true
 }
 
 # Sends the AdmissionReview v1 wrapping the AdmissionRequest file REQUEST to policy POLICY_ID of
-# the running policy-server; prints the AdmissionReview response's `response` object.
+# the running policy-server; prints the AdmissionReview response's `response` object. Waits
+# ADMISSION_REVIEW_TIMEOUT seconds at most (default 30, as no API server waits longer for a
+# webhook); fails when no answer came (curl's exit status: 28 for the timeout) or on HTTP >= 400.
 admission_review() {
   local policy_id=$1 request=$2
-  jq -c '{apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: .}' "$request" \
-    | curl -sk --fail-with-body -H 'Content-Type: application/json' --data-binary @- \
-        "$POLICY_SERVER_URL/validate/$policy_id" \
-    | jq -c .response
+  (
+    set -o pipefail
+    jq -c '{apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: .}' "$request" \
+      | curl -sk --fail-with-body --max-time "${ADMISSION_REVIEW_TIMEOUT:-30}" \
+          -H 'Content-Type: application/json' --data-binary @- "$POLICY_SERVER_URL/validate/$policy_id" \
+      | jq -c .response
+  )
+}
+
+# The exact message that e2e/fixtures/policy/cases.json expects for case NAME (fails if none):
+# one expectation for every engine that judges the case's request.
+case_message() {
+  jq -er --arg name "$1" '.[] | select(.name == $name) | .expect.message' \
+    "$REPO_ROOT/e2e/fixtures/policy/cases.json"
 }
