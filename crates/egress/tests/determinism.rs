@@ -1,10 +1,11 @@
 //! Property: the desired state is a function of the *set* of Packages. Any permutation of a
-//! conflict-free input renders byte-identical output, and rendering twice is identical.
+//! conflict-free input renders byte-identical output, and rendering twice is identical. On the
+//! same sets: the waypoint lists exactly the ambient Packages with a host rule (semantics §3.3).
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use uds_egress_core::parse::package_from_value;
-use uds_egress_core::{Package, RuleConfig, desired_state};
+use uds_egress_core::{DesiredState, Package, RuleConfig, desired_state};
 
 const HOSTS: &[&str] = &[
     "api.github.com",
@@ -91,14 +92,57 @@ fn set_strategy() -> impl Strategy<Value = Vec<Value>> {
     (1usize..7).prop_flat_map(|n| (0..n).map(package_strategy).collect::<Vec<_>>())
 }
 
-fn rendered(packages: &[Package]) -> String {
+fn admitted(packages: &[Package]) -> DesiredState {
     let state = desired_state(packages, &RuleConfig::default());
     assert!(
         state.refused.is_empty(),
         "generated sets are valid: {:?}",
         state.refused
     );
-    serde_json::to_string(&state.objects).expect("objects serialise")
+    state
+}
+
+fn rendered(packages: &[Package]) -> String {
+    serde_json::to_string(&admitted(packages).objects).expect("objects serialise")
+}
+
+/// The waypoint's annotation keys, or `None` when there is no waypoint.
+fn waypoint_annotations(state: &DesiredState) -> Option<Vec<String>> {
+    let waypoint = state.objects.iter().find(|o| {
+        o.key.namespace == "istio-egress-ambient"
+            && o.key.kind == "Gateway"
+            && o.key.name == "egress-waypoint"
+    })?;
+    let annotations = waypoint.manifest["metadata"]["annotations"].as_object();
+    Some(
+        annotations
+            .into_iter()
+            .flat_map(|m| m.keys().cloned())
+            .collect(),
+    )
+}
+
+/// The expectation, read off the generated input: ambient Packages with a `remoteHost` entry,
+/// by namespace (`ns-<index>` with index below 10, so input order is namespace order).
+fn ambient_packages_with_hosts(set: &[Value]) -> Vec<String> {
+    set.iter()
+        .filter(|p| p["spec"]["network"]["serviceMesh"]["mode"] == "ambient")
+        .filter(|p| {
+            let allow = p["spec"]["network"]["allow"].as_array();
+            allow
+                .into_iter()
+                .flatten()
+                .any(|a| a["remoteHost"].is_string())
+        })
+        .map(|p| {
+            let (name, ns) = (&p["metadata"]["name"], &p["metadata"]["namespace"]);
+            format!(
+                "uds.dev/user-{}-{}",
+                name.as_str().unwrap(),
+                ns.as_str().unwrap()
+            )
+        })
+        .collect()
 }
 
 proptest! {
@@ -123,5 +167,17 @@ proptest! {
             shuffled.swap(i, (state % (i as u64 + 1)) as usize);
         }
         prop_assert_eq!(first, rendered(&shuffled));
+    }
+
+    #[test]
+    fn waypoint_annotations_are_the_ambient_packages_with_host_rules(set in set_strategy()) {
+        let packages: Vec<Package> = set.iter().map(|v| package_from_value(v).expect("parses")).collect();
+        let expected = ambient_packages_with_hosts(&set);
+        let found = waypoint_annotations(&admitted(&packages));
+        if expected.is_empty() {
+            prop_assert_eq!(found, None, "no host rule in ambient mode: no waypoint");
+        } else {
+            prop_assert_eq!(found, Some(expected));
+        }
     }
 }

@@ -216,13 +216,17 @@ fn ambient_identities_merge_sorted_per_port() {
              "to": [{"operation": {"ports": ["8443"]}}]}
         ])
     );
-    // Only the Packages that declared the host annotate it; the waypoint lists every one.
+    // Only the Packages that declared the host annotate it, and only those with a host rule
+    // annotate the waypoint: the probe takes part in the rules but is listed nowhere.
     assert_eq!(
         annotation_keys(ap),
         vec!["uds.dev/user-a-ns-a", "uds.dev/user-b-ns-b"]
     );
     let waypoint = get(&state, AMB, "Gateway", "egress-waypoint");
-    assert_eq!(annotation_keys(waypoint).len(), 3);
+    assert_eq!(
+        annotation_keys(waypoint),
+        vec!["uds.dev/user-a-ns-a", "uds.dev/user-b-ns-b"]
+    );
     let se = get(&state, AMB, "ServiceEntry", "ambient-se-example-com");
     let ports: Vec<u64> = se["spec"]["ports"]
         .as_array()
@@ -233,16 +237,68 @@ fn ambient_identities_merge_sorted_per_port() {
     assert_eq!(ports, vec![443, 8443]);
 }
 
+/// An ambient Package whose only egress is `remoteGenerated: Anywhere` (on 443).
+fn anywhere_only(name: &str, ns: &str) -> Package {
+    package(
+        name,
+        ns,
+        "ambient",
+        json!([{"direction": "Egress", "remoteGenerated": "Anywhere", "port": 443, "description": "probe"}]),
+    )
+}
+
+/// An ambient Package with no egress to anything remote: one Ingress rule from a namespace.
+fn no_egress(name: &str, ns: &str) -> Package {
+    package(
+        name,
+        ns,
+        "ambient",
+        json!([{"direction": "Ingress", "remoteNamespace": "ingress", "port": 8080}]),
+    )
+}
+
+#[test]
+fn the_waypoint_lists_exactly_the_ambient_packages_with_host_rules() {
+    let with_host = |name: &str, ns: &str| {
+        package(name, ns, "ambient", json!([host("example.com", json!({}))]))
+    };
+    let sidecar = package(
+        "s",
+        "ns-s",
+        "sidecar",
+        json!([host("example.com", json!({}))]),
+    );
+    // Input order is not canonical order: the annotations follow namespace, then name.
+    let state = render(&[
+        with_host("z", "ns-z"),
+        anywhere_only("any", "ns-any"),
+        no_egress("quiet", "ns-quiet"),
+        sidecar,
+        with_host("h", "ns-h"),
+    ]);
+    assert!(state.refused.is_empty(), "{:?}", state.refused);
+    let waypoint = get(&state, AMB, "Gateway", "egress-waypoint");
+    assert_eq!(
+        annotation_keys(waypoint),
+        vec!["uds.dev/user-h-ns-h", "uds.dev/user-z-ns-z"]
+    );
+    // The Anywhere Package is a participant all the same: it may use the host on 443.
+    let ap = get(&state, AMB, "AuthorizationPolicy", "ambient-ap-example-com");
+    assert_eq!(
+        ap["spec"]["rules"][0]["from"],
+        json!([{"source": {"namespaces": ["ns-any", "ns-h", "ns-z"]}}])
+    );
+}
+
 #[test]
 fn no_host_rule_means_no_ambient_object() {
-    let probe = package(
-        "probe",
-        "ns-p",
-        "ambient",
-        json!([
-        {"direction": "Egress", "remoteGenerated": "Anywhere", "description": "probe"}]),
-    );
-    assert!(render(&[probe]).objects.is_empty());
+    // Not even the waypoint, however many ambient Packages exist (semantics §3.3).
+    let state = render(&[
+        anywhere_only("any", "ns-any"),
+        no_egress("quiet", "ns-quiet"),
+    ]);
+    assert!(state.refused.is_empty(), "{:?}", state.refused);
+    assert!(state.objects.is_empty(), "{:#?}", keys(&state));
 }
 
 #[test]

@@ -64,6 +64,13 @@ fn check_case(case: &str, extra_args: &[&str]) {
     }
 }
 
+/// Not a worked example of §6: a case written from §3.3 (which ambient Packages annotate the
+/// waypoint) with the shapes of §6.2.
+#[test]
+fn section_3_3_only_ambient_packages_with_host_rules_annotate_the_waypoint() {
+    check_case("3.3", &[]);
+}
+
 #[test]
 fn example_6_1_default_protocol_and_port_sidecar() {
     check_case("6.1", &[]);

@@ -80,14 +80,27 @@ fn owners<'a>(packages: &[&'a Package]) -> BTreeMap<(&'a str, u16), BTreeSet<Ide
     out
 }
 
+/// The ambient-mode Packages with at least one host rule, in the given (canonical) order: they
+/// annotate the waypoint, and without any of them no ambient object exists (semantics §3.3).
+/// `Anywhere`-only Packages and those with no remote host still take part in the
+/// AuthorizationPolicies, but the waypoint does not list them.
+fn host_rule_packages<'a>(packages: &[&'a Package]) -> Vec<&'a Package> {
+    packages
+        .iter()
+        .copied()
+        .filter(|p| p.has_host_rules())
+        .collect()
+}
+
 /// `packages`: admitted ambient-mode Packages in canonical order.
 pub fn shared_objects(packages: &[&Package]) -> Vec<GeneratedObject> {
-    if !packages.iter().any(|p| p.has_host_rules()) {
+    let with_hosts = host_rule_packages(packages);
+    if with_hosts.is_empty() {
         return Vec::new();
     }
     let participants = participants(packages);
     let owners = owners(packages);
-    let mut objects = vec![waypoint(packages)];
+    let mut objects = vec![waypoint(&with_hosts)];
     for (host, aggregate) in aggregate_hosts(packages.iter().copied()) {
         let annotations = owner_annotations(&aggregate.packages);
         let se_name = names::ambient_service_entry(host);
@@ -153,16 +166,15 @@ fn split(identities: BTreeSet<&Identity>) -> (Vec<String>, Vec<String>) {
     (principals, namespaces)
 }
 
-/// The waypoint is annotated with every ambient-mode Package: in UDS Core every ambient Package
-/// enters the ambient map, host rules or not, and the waypoint carries the whole map.
-fn waypoint(packages: &[&Package]) -> GeneratedObject {
+/// The one waypoint, annotated with `annotated`: the Packages of `host_rule_packages`.
+fn waypoint(annotated: &[&Package]) -> GeneratedObject {
     let meta = Meta::shared(
         EGRESS_AMBIENT_NAMESPACE,
         WAYPOINT_NAME.to_string(),
         SHARED_AMBIENT_LABEL,
         &[],
         &[("istio.io/gateway-name", WAYPOINT_NAME)],
-        owner_annotations(packages),
+        owner_annotations(annotated),
     );
     generate(meta, WaypointSpec::egress())
 }
