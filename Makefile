@@ -10,6 +10,10 @@ WASM_TARGET := wasm32-wasip1
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 WASM_OUT := $(TARGET_DIR)/$(WASM_TARGET)/policy
 
+# The CRDs the schema tests check against, this checkout's: set at run time, because a test
+# binary cached in a shared CARGO_TARGET_DIR may have been compiled in a checkout at another path.
+export SCHEMAS_DIR ?= $(CURDIR)/e2e/fixtures/crds:$(CURDIR)/deploy/crds
+
 # One version everywhere: Cargo.toml, metadata.yml and the release tag v$(VERSION).
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 REGISTRY ?= ghcr.io/uds-egress/policies/uds-egress-policy
