@@ -79,7 +79,10 @@ annotated-policy.wasm: policy.wasm metadata.yml
 CLUSTER_ENGINES := kube-apiserver,etcd,kubectl,jq,bats
 KWCTL_SUITE := kwctl=e2e.bats:kwctl,$(CLUSTER_ENGINES)
 OCI_SUITE := oci=e2e/engines/oci.bats:kwctl,policy-server,docker-registry,skopeo,$(CLUSTER_ENGINES)
-ENGINE_SUITES := $(KWCTL_SUITE) $(OCI_SUITE)
+# The policy on policy-server as deploy/policy/ runs it; and behind the API server as its webhook.
+POLICY_SERVER_SUITE := policy-server=e2e/engines/policy-server.bats:policy-server,$(CLUSTER_ENGINES)
+WEBHOOK_SUITE := webhook=e2e/engines/webhook.bats:policy-server,openssl,$(CLUSTER_ENGINES)
+ENGINE_SUITES := $(KWCTL_SUITE) $(OCI_SUITE) $(POLICY_SERVER_SUITE) $(WEBHOOK_SUITE)
 
 # Kubewarden's name for the kwctl suite.
 e2e-tests: annotated-policy.wasm

@@ -1,0 +1,145 @@
+#!/usr/bin/env bats
+# Admission as users see it: the real kube-apiserver calls the real policy-server (HTTPS, its
+# certificate for 127.0.0.1 signed by a CA the webhook configuration carries) through a
+# MutatingWebhookConfiguration for Package CREATE and UPDATE, as the Kubewarden controller
+# registers a mutating ClusterAdmissionPolicy; users run `kubectl apply`. policy-server runs the
+# policy as in e2e/engines/policy-server.bats: the settings of deploy/policy/
+# cluster-admission-policy.yaml, the identity and RBAC of deploy/policy/policy-server.yaml, and a
+# cluster stored before it starts.
+
+bats_require_minimum_version 1.5.0
+load lib
+
+FIXTURES="$REPO_ROOT/e2e/fixtures"
+REQUESTS="$FIXTURES/policy/requests"
+OWN_REQUESTS="$FIXTURES/policy-server/requests"
+# Package web/web (HTTP to api.github.com:443) and the foreign Gateway istio-system/public.
+CLUSTER=("$FIXTURES/policy/clusters/conflicting-package.yaml" "$FIXTURES/policy/clusters/foreign-gateway.yaml")
+# The id the Kubewarden controller gives ClusterAdmissionPolicy `uds-egress`, and its webhook's name.
+POLICY_ID=clusterwide-uds-egress
+WEBHOOK="$POLICY_ID.kubewarden.admission"
+
+# A CA, and a server certificate for IP 127.0.0.1 signed by it, in DIR: the API server checks the
+# webhook's certificate against the configuration's caBundle and the URL's host against the SAN.
+webhook_tls() {
+  local dir=$1
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=uds-egress-webhook-ca \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null || return 1
+  openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null || return 1
+  printf '%s\n' 'subjectAltName=IP:127.0.0.1' 'extendedKeyUsage=serverAuth' >"$dir/server.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 1 -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null
+}
+
+# The webhook of a mutating ClusterAdmissionPolicy on Packages, calling URL, trusting CA_FILE.
+webhook_configuration() {
+  local url=$1 ca_file=$2
+  cat <<YAML
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata:
+  name: $POLICY_ID
+webhooks:
+  - name: $WEBHOOK
+    clientConfig:
+      url: $url
+      caBundle: $(base64 -w0 "$ca_file")
+    rules:
+      - apiGroups: [uds.dev]
+        apiVersions: [v1alpha1]
+        resources: [packages]
+        operations: [CREATE, UPDATE]
+    sideEffects: None
+    admissionReviewVersions: [v1]
+    failurePolicy: Fail
+    timeoutSeconds: 10
+YAML
+}
+
+# The Package of AdmissionRequest file $1, as a user writes it: without the uid and generation
+# that the API server sets.
+package_of() { jq '.object | del(.metadata.uid, .metadata.generation)' "$1"; }
+
+# kubectl apply of the Package of AdmissionRequest file $1; extra arguments go to kubectl.
+apply_package() {
+  local request=$1
+  shift
+  package_of "$request" | kubectl apply "$@" -f -
+}
+
+# What kubectl prints when the webhook denies with MESSAGE.
+denial() { echo "admission webhook \"$WEBHOOK\" denied the request: $1"; }
+
+# Whether the API server calls the webhook yet: a server-side dry run (stores nothing) of a
+# Package that the policy denies is denied with the policy's message.
+webhook_effective() {
+  local stderr
+  stderr=$(apply_package "$REQUESTS/context-protocol-conflict.json" --dry-run=server 2>&1 >/dev/null)
+  [[ "$stderr" == *"$(denial "$(case_message context-protocol-conflict)")"* ]]
+}
+
+setup_file() {
+  local dir=$BATS_FILE_TMPDIR i
+  cluster_token_user "$dir/cluster" "$POLICY_SERVER_USER" "$POLICY_SERVER_GROUPS" policy-server-token
+  cluster_up "$dir/cluster"
+  cluster_load "$REPO_ROOT/deploy/policy/policy-server.yaml" "${CLUSTER[@]}"
+  kubectl create namespace shop >/dev/null
+  kubectl create namespace mirror >/dev/null
+
+  webhook_tls "$dir/tls"
+  policies_yml "file://$REPO_ROOT/annotated-policy.wasm" "$(deployed_policy_settings)" "$POLICY_ID" \
+    >"$dir/policies.yml"
+  policy_server_as "$POLICY_SERVER_USER" policy-server-token "$dir/policy-server" "$dir/policies.yml" \
+    --cert-file "$dir/tls/server.crt" --key-file "$dir/tls/server.key"
+  webhook_configuration "$POLICY_SERVER_URL/validate/$POLICY_ID" "$dir/tls/ca.crt" | kubectl create -f - >/dev/null
+  # The API server picks webhook configurations up from a watch: wait until it calls this one.
+  for i in $(seq 50); do
+    webhook_effective && return 0
+    sleep 0.2
+  done
+  echo "the webhook did not take effect in 10 s" >&2
+  return 1
+}
+
+teardown_file() {
+  policy_server_down
+  cluster_down
+}
+
+# First of the tests in namespace shop: nothing of theirs is stored there yet.
+@test "kubectl apply of a Package that conflicts with a stored one is denied with the policy's message" {
+  run --separate-stderr -1 apply_package "$REQUESTS/context-protocol-conflict.json"
+  echo "stdout: $output"; echo "stderr: $stderr"
+  [[ "$stderr" == *"$(denial "$(case_message context-protocol-conflict)")" ]]
+  run -1 kubectl get -n shop packages.uds.dev app
+}
+
+@test "an invalid Package (an IP literal as remoteHost) is denied, the message naming the field" {
+  run --separate-stderr -1 apply_package "$REQUESTS/strict-ip-literal.json"
+  echo "stdout: $output"; echo "stderr: $stderr"
+  [[ "$stderr" == *"$(denial 'spec.network.allow[0].remoteHost: remoteHost "10.1.2.3" is an IP address; remoteHost takes DNS names only, use remoteCidr (for example 10.1.2.3/32) for IP destinations')" ]]
+  run -1 kubectl get -n shop packages.uds.dev app
+}
+
+@test "an accepted Package is stored with the mutation: the remoteProtocol and port the policy wrote" {
+  run --separate-stderr -0 apply_package "$OWN_REQUESTS/mutate-protocol-and-port.json"
+  echo "stdout: $output"; echo "stderr: $stderr"
+  [ "$output" = "package.uds.dev/mirror created" ]
+  [ -z "$stderr" ]
+  run -0 kubectl get -n mirror packages.uds.dev mirror -o json
+  # What the user applied (kubectl's last-applied annotation) has neither field; what is stored has both.
+  jq -e '.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"] | fromjson
+    | .spec.network.allow[0] | has("remoteProtocol") or has("port") | not' <<<"$output"
+  [ "$(jq -cS .spec.network.allow <<<"$output")" = '[{"direction":"Egress","port":443,"remoteHost":"objects.githubusercontent.com","remoteProtocol":"TLS","selector":{"app":"mirror"}}]' ]
+}
+
+@test "a warning of the policy appears in kubectl's stderr, and the Package is stored mutated" {
+  run --separate-stderr -0 apply_package "$REQUESTS/mutate-default-http-port.json"
+  echo "stdout: $output"; echo "stderr: $stderr"
+  [ "$output" = "package.uds.dev/app created" ]
+  [ "$stderr" = "Warning: spec.network.allow[0].remoteProtocol: HTTP egress to example.com leaves the mesh in plain text; prefer TLS" ]
+  [ "$(kubectl get -n shop packages.uds.dev app -o jsonpath='{.spec.network.allow[0].port}')" = 80 ]
+}
