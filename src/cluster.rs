@@ -29,7 +29,9 @@ impl fmt::Display for LookupError {
             "context-aware check failed: could not list {} through the Kubewarden host \
              capabilities: {}. The policy fails closed: retry, or check that the policy's \
              contextAwareResources and the PolicyServer's RBAC allow get/list/watch of this kind",
-            self.what, self.detail
+            self.what,
+            // The host's text often ends a sentence already; one full stop is enough.
+            self.detail.trim_end_matches('.')
         )
     }
 }
@@ -189,6 +191,20 @@ mod tests {
         assert!(
             message.contains("could not list Packages (uds.dev/v1alpha1) cluster-wide")
                 && message.contains("boom"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_host_message_that_ends_a_sentence_gets_one_full_stop() {
+        // policy-server's error texts end with "."; the message must not read "reported.. The".
+        let lookup = LookupError {
+            what: Listing::Packages.describe(),
+            detail: "The violation has been reported.".into(),
+        };
+        let message = lookup.to_string();
+        assert!(
+            message.contains("The violation has been reported. The policy fails closed"),
             "{message}"
         );
     }
