@@ -82,7 +82,10 @@ OCI_SUITE := oci=e2e/engines/oci.bats:kwctl,policy-server,docker-registry,skopeo
 # The policy on policy-server as deploy/policy/ runs it; and behind the API server as its webhook.
 POLICY_SERVER_SUITE := policy-server=e2e/engines/policy-server.bats:policy-server,$(CLUSTER_ENGINES)
 WEBHOOK_SUITE := webhook=e2e/engines/webhook.bats:policy-server,openssl,$(CLUSTER_ENGINES)
-ENGINE_SUITES := $(KWCTL_SUITE) $(OCI_SUITE) $(POLICY_SERVER_SUITE) $(WEBHOOK_SUITE)
+# The generator's image (builds it through `make image-push`) and deploy/ on the API server.
+IMAGE_SUITE := image=e2e/engines/image.bats:buildah,skopeo,docker-registry,jq,bats
+DEPLOY_SUITE := deploy=e2e/engines/deploy.bats:$(CLUSTER_ENGINES)
+ENGINE_SUITES := $(KWCTL_SUITE) $(OCI_SUITE) $(IMAGE_SUITE) $(DEPLOY_SUITE) $(POLICY_SERVER_SUITE) $(WEBHOOK_SUITE)
 
 # Kubewarden's name for the kwctl suite.
 e2e-tests: annotated-policy.wasm
@@ -108,6 +111,83 @@ push: annotated-policy.wasm
 	@echo "kwctl push annotated-policy.wasm $(REGISTRY):v$(VERSION)$(if $(SOURCES), (sources: $(SOURCES)))" >&2
 	@set -o pipefail; $(KWCTL) push -o json $(if $(SOURCES),--sources-path '$(SOURCES)') annotated-policy.wasm \
 		'$(REGISTRY):v$(VERSION)' | sed -n 's/.*"immutable_ref": *"\([^"]*\)".*/\1/p' | grep .
+
+# The generator's container image (Containerfile): the static musl binary `uds-egress` in an
+# image from scratch. `make image` builds the binary here and the image with Debian's buildah,
+# offline; the release workflow builds the same Containerfile multi-arch from source. One tag
+# scheme everywhere, the release's: $(IMAGE_REPO):v$(VERSION) (deploy/generator names it).
+MUSL_TARGET := x86_64-unknown-linux-musl
+IMAGE_REPO := ghcr.io/uds-egress/uds-egress
+IMAGE := $(IMAGE_REPO):v$(VERSION)
+# The build context that takes the place of the Containerfile's `build` stage: the binary alone.
+IMAGE_CONTEXT := $(TARGET_DIR)/image/context
+# The image's size in bytes (its one layer, uncompressed), written by `image`, read by `bench`.
+IMAGE_SIZE_FILE := $(TARGET_DIR)/image/size-bytes
+# The commit the image is built from (`-dirty` when the work tree differs from it), and its time
+# as the image's timestamps: the same binary and commit give the same image, digest included.
+IMAGE_REVISION = $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+IMAGE_TIMESTAMP = $(or $(shell git log -1 --format=%ct 2>/dev/null),0)
+
+.PHONY: image image-binary musl-target image-push
+
+# The musl target, and Debian's musl-tools for musl-gcc (ring compiles C), installed quietly when
+# missing and root (as wasm_opt installs binaryen).
+musl-target:
+	@if command -v rustup >/dev/null 2>&1; then \
+		rustup target list --installed | grep -qx '$(MUSL_TARGET)' || rustup target add $(MUSL_TARGET); \
+	fi
+	@if ! command -v musl-gcc >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing musl-tools for musl-gcc"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools >/dev/null 2>&1 \
+		|| { apt-get update -qq >/dev/null 2>&1 \
+		     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools >/dev/null 2>&1; } \
+		|| true; \
+	fi
+	@command -v musl-gcc >/dev/null 2>&1 || { echo "musl-gcc not found: install musl-tools"; exit 1; }
+
+# Stripped (CARGO_PROFILE_RELEASE_STRIP, as the Containerfile's build stage does): symbols are
+# most of a static binary's size and no stack trace of a release build needs them.
+image-binary: musl-target
+	CARGO_PROFILE_RELEASE_STRIP=symbols cargo build --release --target $(MUSL_TARGET) -p uds-egress-generator
+	mkdir -p $(IMAGE_CONTEXT)
+	cp $(TARGET_DIR)/$(MUSL_TARGET)/release/uds-egress $(IMAGE_CONTEXT)/uds-egress
+
+# Debian's buildah and skopeo (and jq), found or installed by e2e/engines/find.
+BUILDAH = $(or $(call engine,buildah),$(error buildah not found: install it (Debian: buildah)))
+SKOPEO = $(or $(call engine,skopeo),$(error skopeo not found: install it (Debian: skopeo)))
+JQ = $(or $(call engine,jq),$(error jq not found: install it (Debian: jq)))
+
+# The `build` stage is replaced by the binary's folder and the final stage has no RUN step, so
+# buildah starts no container: no daemon, no network (--network none, --pull=false: FROM scratch
+# pulls nothing). The image it replaces under $(IMAGE), if any, is removed unless still tagged.
+# The image's size is its one layer's, as stored (uncompressed).
+image: image-binary
+	@old=$$($(BUILDAH) images -q --no-trunc $(IMAGE) 2>/dev/null); \
+	$(BUILDAH) build --layers=false --network none --pull=false --timestamp $(IMAGE_TIMESTAMP) \
+		-f Containerfile --build-context build=$(IMAGE_CONTEXT) \
+		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(IMAGE_REVISION) \
+		-t $(IMAGE) $(IMAGE_CONTEXT) >&2 || exit 1; \
+	new=$$($(BUILDAH) images -q --no-trunc $(IMAGE)); \
+	if [ -n "$$old" ] && [ "$$old" != "$$new" ]; then $(BUILDAH) rmi "$$old" >/dev/null 2>&1 || true; fi
+	@set -o pipefail; $(SKOPEO) inspect --raw containers-storage:$(IMAGE) 2>/dev/null \
+		| $(JQ) '[.layers[].size] | add' > $(IMAGE_SIZE_FILE)
+	@echo "$(IMAGE): $$(cat $(IMAGE_SIZE_FILE)) bytes (uncompressed)" >&2
+
+# Pushes the image to $(REGISTRY):v$(VERSION), REGISTRY being a repository as for `push`
+# (default $(IMAGE_REPO): the policy's default REGISTRY is not this image's), and prints its
+# immutable reference REPOSITORY@sha256:... on stdout. INSECURE_REGISTRY=1: plain HTTP or an
+# unverified certificate (a test registry on 127.0.0.1).
+INSECURE_REGISTRY ?=
+IMAGE_PUSH_REPO = $(if $(filter command line environment,$(origin REGISTRY)),$(REGISTRY),$(IMAGE_REPO))
+image-push: image
+	@echo "buildah push $(IMAGE) docker://$(IMAGE_PUSH_REPO):v$(VERSION)" >&2
+	@$(BUILDAH) push -q $(if $(filter 1,$(INSECURE_REGISTRY)),--tls-verify=false) \
+		--digestfile $(TARGET_DIR)/image/pushed-digest $(IMAGE) docker://$(IMAGE_PUSH_REPO):v$(VERSION) >&2
+	@echo "$(IMAGE_PUSH_REPO)@$$(cat $(TARGET_DIR)/image/pushed-digest)"
+
+# `make -s print-VARIABLE` prints a variable's value (the suites ask for VERSION and IMAGE).
+print-%:
+	@echo '$($*)'
 
 fmt:
 	cargo fmt --all -- --check
@@ -159,12 +239,15 @@ BENCH_BIN := $(TARGET_DIR)/$(if $(filter dev,$(BENCH_PROFILE)),debug,release)
 BENCH_CARGO := --profile $(BENCH_PROFILE) --workspace
 
 .PHONY: bench
-bench: policy.wasm noop-policy.wasm
+# The full run measures the generator image too (built once, then cheap); the quick run reads
+# its size only if an earlier `make image` left it (see bench/src/image_size.rs).
+bench: policy.wasm noop-policy.wasm $(if $(filter dev,$(BENCH_PROFILE)),,image)
 	cargo build $(BENCH_CARGO) --bins --bench desired_state
 	rm -rf $(BENCH_DIR)/criterion/desired_state
 	CRITERION_HOME=$(BENCH_DIR)/criterion cargo bench $(BENCH_CARGO) --bench desired_state
 	$(BENCH_BIN)/uds-egress-bench --policy policy.wasm --noop noop-policy.wasm \
-		--uds-egress $(BENCH_BIN)/uds-egress --criterion-home $(BENCH_DIR)/criterion --work $(BENCH_DIR)
+		--uds-egress $(BENCH_BIN)/uds-egress --criterion-home $(BENCH_DIR)/criterion --work $(BENCH_DIR) \
+		--image-size $(IMAGE_SIZE_FILE)
 
 # Fuzzing (fuzz/README.md): builds the seed corpora, then runs each cargo-fuzz target for
 # FUZZ_SECONDS seconds, one after another in one process each (the machines have 2 cores). Needs

@@ -2,7 +2,7 @@
 //! side by side with its baseline and printed as one table (see `docs/performance.md`).
 //!
 //! - figure 1, [`policy_eval`]: `validate` time of `policy.wasm` against the no-op policy;
-//! - figure 2, [`module_size`]: the size of both modules;
+//! - figure 2, [`module_size`]: the size of both modules; [`image_size`]: the generator's image;
 //! - figure 3, [`render_figures`]: the in-process translation (criterion, `benches/`), the
 //!   `render` process and its memory, and scaling to ten times the Packages;
 //! - figure 4, [`writes`]: API writes of the controller's planner, next to UDS Core's
@@ -12,6 +12,7 @@
 
 pub mod child;
 pub mod criterion_estimate;
+pub mod image_size;
 pub mod mask;
 pub mod module_size;
 pub mod policy_eval;

@@ -2,7 +2,11 @@
 //! quick mode, `BENCH_QUICK=1`, where timings on a loaded machine are noise).
 //!
 //! uds-egress-bench --policy policy.wasm --noop noop-policy.wasm --uds-egress PATH
-//!                  --criterion-home DIR --work DIR [--only policy,size,render,writes]
+//!                  --criterion-home DIR --work DIR --image-size FILE
+//!                  [--only policy,size,render,writes]
+//!
+//! `--image-size`: the generator image's size in bytes, written by `make image`; the quick run
+//! reports a missing file as not built (see `image_size`).
 //!
 //! `make bench` builds everything and runs the criterion bench first; use it.
 
@@ -11,10 +15,11 @@ use std::process::ExitCode;
 
 use uds_egress_bench::scale::{QUICK_ENV, Scale};
 use uds_egress_bench::table::{self, Row};
-use uds_egress_bench::{module_size, policy_eval, render_figures, writes};
+use uds_egress_bench::{image_size, module_size, policy_eval, render_figures, writes};
 
 const USAGE: &str = "usage: uds-egress-bench --policy policy.wasm --noop noop-policy.wasm \
-                     --uds-egress PATH --criterion-home DIR --work DIR [--only FIGURES]";
+                     --uds-egress PATH --criterion-home DIR --work DIR --image-size FILE \
+                     [--only FIGURES]";
 const FIGURES: [&str; 4] = ["policy", "size", "render", "writes"];
 
 struct Args {
@@ -23,12 +28,13 @@ struct Args {
     uds_egress: PathBuf,
     criterion_home: PathBuf,
     work: PathBuf,
+    image_size: PathBuf,
     only: Vec<String>,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
-    let (mut policy, mut noop, mut uds_egress, mut criterion_home, mut work) =
-        (None, None, None, None, None);
+    let (mut policy, mut noop, mut uds_egress, mut criterion_home, mut work, mut image_size) =
+        (None, None, None, None, None, None);
     let mut only: Vec<String> = FIGURES.map(String::from).to_vec();
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -38,6 +44,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--uds-egress" => uds_egress = Some(PathBuf::from(value()?)),
             "--criterion-home" => criterion_home = Some(PathBuf::from(value()?)),
             "--work" => work = Some(PathBuf::from(value()?)),
+            "--image-size" => image_size = Some(PathBuf::from(value()?)),
             "--only" => {
                 only = value()?.split(',').map(str::to_owned).collect();
                 if let Some(unknown) = only.iter().find(|f| !FIGURES.contains(&f.as_str())) {
@@ -54,6 +61,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         uds_egress: need(uds_egress, "--uds-egress")?,
         criterion_home: need(criterion_home, "--criterion-home")?,
         work: need(work, "--work")?,
+        image_size: need(image_size, "--image-size")?,
         only,
     })
 }
@@ -90,6 +98,7 @@ fn main() -> ExitCode {
             module_size::run(&args.policy, &args.noop)
                 .unwrap_or_else(|problem| Row::error("2 module size", problem)),
         );
+        rows.push(image_size::run(&args.image_size, !scale.quick));
     }
     if wants("render") {
         rows.extend(render_figures::translation(&scale, &args.criterion_home));
