@@ -45,8 +45,10 @@ PY
 
 # Prints every field of the objects of YAML file $1 that the stored objects (JSON List $2) lack
 # or hold with another value; nothing when each object is stored as it was sent. The server may
-# add fields (defaults, metadata); an empty list may come back absent (core types omit it, and
-# this build's custom-resource storage drops it: /work/shared/engines/README.md).
+# add fields (defaults, metadata). A null may come back absent (to kubectl apply a null means
+# "no such key": it leaves it out, where kubectl create stores it), and so may an empty list
+# (core types omit it; this build's custom-resource storage drops it:
+# /work/shared/engines/README.md). Both mean the same as an absent field.
 differences() {
   python3 - "$1" "$2" <<'PY'
 import json, sys, yaml
@@ -58,7 +60,7 @@ def compare(path, want, got):
     if isinstance(want, dict) and isinstance(got, dict):
         for key, value in want.items():
             if key not in got:
-                if value != []:
+                if value not in (None, []):
                     print(f"{path}.{key}: sent {json.dumps(value)}, not stored")
             else:
                 compare(f"{path}.{key}", value, got[key])
@@ -116,7 +118,7 @@ for d in yaml.safe_load_all(open(sys.argv[1])):
   kubectl get -f "$BATS_FILE_TMPDIR/deploy.yaml" -o json >"$BATS_TEST_TMPDIR/stored.json"
   [ "$(identities "$BATS_TEST_TMPDIR/stored.json")" = "$(identities "$BATS_FILE_TMPDIR/deploy.yaml")" ]
   run -0 differences "$BATS_FILE_TMPDIR/deploy.yaml" "$BATS_TEST_TMPDIR/stored.json"
-  [ -z "$output" ]
+  [ -z "$output" ] || { echo "$output" >&2; false; }
 }
 
 @test "deploy/'s Package CRD is established and stores the example Packages as they were sent" {
@@ -128,7 +130,7 @@ for d in yaml.safe_load_all(open(sys.argv[1])):
   for example in "$REPO_ROOT"/examples/*.yaml; do cat "$example"; echo '---'; done >"$BATS_TEST_TMPDIR/examples.yaml"
   kubectl get -f "$BATS_TEST_TMPDIR/examples.yaml" -o json >"$BATS_TEST_TMPDIR/stored.json"
   run -0 differences "$BATS_TEST_TMPDIR/examples.yaml" "$BATS_TEST_TMPDIR/stored.json"
-  [ -z "$output" ]
+  [ -z "$output" ] || { echo "$output" >&2; false; }
 }
 
 @test "a second kubectl apply -k deploy/ changes nothing" {
