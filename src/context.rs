@@ -18,16 +18,42 @@ use uds_egress_core::violation::{Code, Violation, allow_path};
 
 use crate::cluster::{Cluster, Listing, LookupError};
 use crate::listed::{self, HostClaim};
+use crate::sieve::Sieve;
 
 /// Every context violation of `package`, or the first lookup that failed.
 pub fn context_violations(
     package: &Package,
     cluster: &dyn Cluster,
 ) -> Result<Vec<Violation>, LookupError> {
+    violations_of(package, cluster, Listed::Sieved)
+}
+
+/// Which listed Packages are parsed: those the [`Sieve`] keeps, or (to test that the sieve
+/// changes no answer) all of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Listed {
+    Sieved,
+    #[cfg(test)]
+    All,
+}
+
+fn violations_of(
+    package: &Package,
+    cluster: &dyn Cluster,
+    listed: Listed,
+) -> Result<Vec<Violation>, LookupError> {
     // Only the Packages that can take part in a conflict are indexed: the answer is the same
     // (see `ConflictScope`), and the cost no longer grows with every Package in the cluster.
+    // The sieve finds them in the reply's bytes, so the others are not even parsed.
     let scope = ConflictScope::of(package);
-    let mut others: Vec<Package> = listed::packages(&cluster.list(Listing::Packages)?)?
+    let sieve = Sieve::of(package);
+    let reply = cluster.list(Listing::Packages)?;
+    let parsed = match listed {
+        Listed::Sieved => listed::packages_where(&reply, |item| sieve.keeps(item))?,
+        #[cfg(test)]
+        Listed::All => listed::packages(&reply)?,
+    };
+    let mut others: Vec<Package> = parsed
         .into_iter()
         .filter(|other| {
             !(other.namespace() == package.namespace() && other.name() == package.name())
@@ -315,6 +341,98 @@ mod tests {
                 context_violations(&pkg("shop", "app", "sidecar", github("TLS", 443)), &cluster)
                     .unwrap_err();
             assert_eq!(err.what, format!("{which:?}"));
+        }
+    }
+
+    /// The sieve changes no answer: on random clusters (shared and colliding hosts, shared
+    /// namespaces, both modes, items written with JSON escapes), the violations with and without
+    /// it are equal, messages and order included.
+    mod sieved_equals_all {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A reply of Packages written as given: some items carry escapes a host might send.
+        struct Written(Vec<u8>);
+
+        impl Cluster for Written {
+            fn list(&self, listing: Listing) -> Result<Vec<u8>, LookupError> {
+                Ok(match listing {
+                    Listing::Packages => self.0.clone(),
+                    _ => listing.reply(&[]),
+                })
+            }
+        }
+
+        const HOSTS: [&str; 9] = [
+            "api.github.com",
+            "API.GitHub.com",
+            "api-github.com",
+            "api.github.com1",
+            "github.com",
+            "other.io",
+            "1.2.3",
+            "\u{212a}.io",
+            "k.io",
+        ];
+
+        fn rule() -> impl Strategy<Value = Value> {
+            (0..HOSTS.len(), prop::sample::select(vec!["HTTP", "TLS"]), prop::bool::ANY).prop_map(
+                |(host, protocol, http_port)| {
+                    json!({"direction": "Egress", "selector": {"app": "x"}, "remoteHost": HOSTS[host],
+                           "remoteProtocol": protocol, "port": if http_port { 80 } else { 443 }})
+                },
+            )
+        }
+
+        /// Namespace, name, mode and `allow[]`.
+        type Stored = (String, String, String, Vec<Value>);
+
+        fn package() -> impl Strategy<Value = Stored> {
+            (
+                prop::sample::select(vec!["shop", "web", "team", "api"]),
+                prop::sample::select(vec!["app", "web", "other"]),
+                prop::sample::select(vec!["sidecar", "ambient"]),
+                prop::collection::vec(rule(), 0..4),
+            )
+                .prop_map(|(namespace, name, mode, allow)| {
+                    (namespace.into(), name.into(), mode.into(), allow)
+                })
+        }
+
+        /// The reply, each item escaped (`api` written `\u0061pi`) when its flag says so.
+        fn reply(items: &[(Stored, bool)]) -> Vec<u8> {
+            let written: Vec<String> = items
+                .iter()
+                .map(|((namespace, name, mode, allow), escaped)| {
+                    let text =
+                        stored(namespace, name, mode, Value::Array(allow.clone())).to_string();
+                    if *escaped {
+                        text.replace("api", "\\u0061pi")
+                    } else {
+                        text
+                    }
+                })
+                .collect();
+            format!(
+                r#"{{"apiVersion":"uds.dev/v1alpha1","kind":"PackageList","metadata":{{}},"items":[{}]}}"#,
+                written.join(",")
+            )
+            .into_bytes()
+        }
+
+        proptest! {
+            #[test]
+            fn violations_are_equal(
+                review in package(),
+                items in prop::collection::vec((package(), prop::bool::ANY), 0..24),
+            ) {
+                let (namespace, name, mode, allow) = review;
+                let review = pkg(&namespace, &name, &mode, Value::Array(allow));
+                let cluster = Written(reply(&items));
+                let all = violations_of(&review, &cluster, Listed::All).unwrap();
+                let sieved = violations_of(&review, &cluster, Listed::Sieved).unwrap();
+                prop_assert_eq!(sieved, all);
+            }
         }
     }
 }

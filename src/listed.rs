@@ -14,7 +14,8 @@ use uds_egress_core::model::{Package, PackageMeta, PackageSpec};
 
 use crate::cluster::{Listing, LookupError, is_ours};
 
-/// `{"apiVersion", "kind", "items"}` of a list reply; `metadata` is not read.
+/// `{"apiVersion", "kind", "items"}` of a list reply; `metadata` is not read, and each item is
+/// kept as its raw text, read only if it is wanted.
 #[derive(Deserialize)]
 struct Reply<'a> {
     #[serde(rename = "apiVersion", borrow)]
@@ -22,7 +23,7 @@ struct Reply<'a> {
     #[serde(borrow)]
     kind: Cow<'a, str>,
     #[serde(default, borrow)]
-    items: Vec<Item<'a>>,
+    items: Vec<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -71,9 +72,20 @@ pub struct HostClaim<'a> {
 /// and name set. A spec that does not parse cannot be generated either, so it has no claim to
 /// conflict with; the generator reports it.
 pub fn packages(reply: &[u8]) -> Result<Vec<Package>, LookupError> {
+    packages_where(reply, |_| true)
+}
+
+/// [`packages`], of only the items whose JSON text `wanted` keeps (see [`crate::sieve`]): the
+/// others are not parsed.
+pub fn packages_where(
+    reply: &[u8],
+    wanted: impl Fn(&[u8]) -> bool,
+) -> Result<Vec<Package>, LookupError> {
     let items = read(Listing::Packages, reply)?;
     Ok(items
         .into_iter()
+        .filter(|raw| wanted(raw.get().as_bytes()))
+        .filter_map(item)
         .filter_map(|item| {
             let spec = match item.spec {
                 None => None,
@@ -99,6 +111,7 @@ pub fn foreign_claims(listing: Listing, reply: &[u8]) -> Result<Vec<HostClaim<'_
     let items = read(listing, reply)?;
     Ok(items
         .into_iter()
+        .filter_map(item)
         .filter(|item| {
             !item
                 .metadata
@@ -126,10 +139,16 @@ pub fn foreign_claims(listing: Listing, reply: &[u8]) -> Result<Vec<HostClaim<'_
         .collect())
 }
 
+/// One item, or `None` when it is not an object with readable `metadata` (it is then skipped,
+/// as an unreadable spec is: one odd object must not hide the others).
+fn item(raw: &RawValue) -> Option<Item<'_>> {
+    spec_of(raw)
+}
+
 /// The items of a reply, refused unless it is the list of the requested kind (as
 /// `k8s_openapi::List` refuses it): a host that answered another question must not pass for an
 /// empty cluster.
-fn read(listing: Listing, reply: &[u8]) -> Result<Vec<Item<'_>>, LookupError> {
+fn read(listing: Listing, reply: &[u8]) -> Result<Vec<&RawValue>, LookupError> {
     let failed = |detail: String| LookupError {
         what: listing.describe(),
         detail,
@@ -148,7 +167,7 @@ fn read(listing: Listing, reply: &[u8]) -> Result<Vec<Item<'_>>, LookupError> {
     Ok(reply.items)
 }
 
-/// One item's spec, or `None` when it does not read as `T`.
+/// One item or item's spec, or `None` when it does not read as `T`.
 fn spec_of<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Option<T> {
     serde_json::from_str(raw.get()).ok()
 }
