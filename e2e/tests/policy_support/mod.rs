@@ -1,10 +1,10 @@
-//! Shared by the `policy_*` tests: the built `policy.wasm`, the case manifest
-//! (`e2e/fixtures/policy/cases.json`), and the kwctl replay recordings derived from it.
+//! Shared by the `policy_*` tests: the built `policy.wasm` and the case manifest
+//! (`e2e/fixtures/policy/cases.json`).
 //!
 //! Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
@@ -12,10 +12,6 @@ use serde_json::{Value, json};
 use uds_egress_e2e::{
     HostCall, HostCalls, KubeFixtures, PolicyHost, PolicyModule, ValidationResponse, diff,
 };
-
-/// Set to regenerate `e2e/fixtures/policy/replay/*.yml` from what the policy asks and the fixtures
-/// answer, instead of comparing.
-pub const WRITE_REPLAYS_ENV: &str = "UDS_EGRESS_WRITE_REPLAYS";
 
 pub fn workspace() -> PathBuf {
     // This crate lives one level below the workspace root.
@@ -152,10 +148,6 @@ impl Case {
             .unwrap_or_else(|err| panic!("{}: the guest call failed: {err}", self.name));
         (response, policy.host_calls().recorded())
     }
-
-    pub fn replay_path(&self) -> PathBuf {
-        fixtures().join("replay").join(format!("{}.yml", self.name))
-    }
 }
 
 /// Every way `response` and `calls` miss the case's expectations; empty when they meet them.
@@ -275,109 +267,4 @@ pub fn resubmitted(request: &Value, object: &Value) -> Value {
     again["object"] = object.clone();
     again["oldObject"] = object.clone();
     again
-}
-
-/// The kwctl replay recording of `calls`: each host call with the reply the test host gave (or
-/// its error), in the YAML that `kwctl run --replay-host-capabilities-interactions` reads. kwctl
-/// parses each `request` string into its own request type and compares it with what the policy
-/// asks, in order; the payload is handed to the policy as is.
-pub fn replay_recording(case: &Case, calls: &[HostCall], cluster: &KubeFixtures) -> String {
-    let mut out = format!(
-        "# Host-capability exchanges of case `{}` ({}),\n\
-         # replayed by e2e.bats through `kwctl run --replay-host-capabilities-interactions`.\n\
-         # Generated: {WRITE_REPLAYS_ENV}=1 cargo test -p uds-egress-e2e --test policy_cases\n",
-        case.name, case.about
-    );
-    for call in calls {
-        let request = &call.request;
-        let api_version = request["api_version"].as_str().unwrap_or_default();
-        let kind = request["kind"].as_str().unwrap_or_default();
-        let tag = match call.operation.as_str() {
-            "list_resources_all" => "KubernetesListResourceAll",
-            "list_resources_by_namespace" => "KubernetesListResourceNamespace",
-            "get_resource" => "KubernetesGetResource",
-            other => panic!(
-                "{}: no kwctl recording format for host call {other}",
-                case.name
-            ),
-        };
-        out.push_str("- type: Exchange\n  request: |\n");
-        out.push_str(&format!("    !{tag}\n"));
-        for line in request_fields_yaml(request).lines() {
-            out.push_str(&format!("    {line}\n"));
-        }
-        out.push_str("  response:\n");
-        match &call.error {
-            Some(message) => {
-                out.push_str("    type: Error\n");
-                out.push_str(&format!("    message: {}\n", json_string(message)));
-            }
-            None => {
-                let items: Vec<&Value> = cluster.list(api_version, kind, None).collect();
-                let payload = json!({
-                    "apiVersion": api_version,
-                    "kind": format!("{kind}List"),
-                    "metadata": {},
-                    "items": items,
-                });
-                out.push_str("    type: Success\n");
-                out.push_str(&format!(
-                    "    payload: {}\n",
-                    json_string(&payload.to_string())
-                ));
-            }
-        }
-    }
-    out
-}
-
-/// The request's fields as YAML, in a stable order (field masks sorted, as the SDK sends them).
-fn request_fields_yaml(request: &Value) -> String {
-    let Value::Object(fields) = request else {
-        panic!("a host call request that is not an object: {request}");
-    };
-    let mut keys: Vec<&String> = fields.keys().collect();
-    let order = [
-        "api_version",
-        "kind",
-        "namespace",
-        "name",
-        "label_selector",
-        "field_selector",
-        "disable_cache",
-        "field_masks",
-    ];
-    keys.sort_by_key(|k| order.iter().position(|o| o == k).unwrap_or(order.len()));
-    let mut out = String::new();
-    for key in keys {
-        match &fields[key] {
-            Value::Array(items) => {
-                let mut items: Vec<String> = items
-                    .iter()
-                    .map(|i| i.as_str().unwrap_or_default().to_string())
-                    .collect();
-                items.sort();
-                out.push_str(&format!("{key}:\n"));
-                for item in items {
-                    out.push_str(&format!("- {item}\n"));
-                }
-            }
-            Value::Null => out.push_str(&format!("{key}: null\n")),
-            Value::String(s) => out.push_str(&format!("{key}: {s}\n")),
-            other => out.push_str(&format!("{key}: {other}\n")),
-        }
-    }
-    out
-}
-
-/// A YAML double-quoted scalar: JSON string escapes are valid YAML escapes.
-fn json_string(text: &str) -> String {
-    Value::from(text).to_string()
-}
-
-pub fn relative(path: &Path) -> String {
-    path.strip_prefix(workspace())
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }
