@@ -28,6 +28,9 @@ pub struct Settings {
     pub max_remote_host_rules: i64,
     pub context_aware: bool,
     pub fronting_hosts: Vec<String>,
+    /// Absent: every namespace may use `remoteGenerated: Anywhere` egress (UDS Core's behaviour);
+    /// a list, even an empty one: only those namespaces (and those whose `allowAnywhere` is true).
+    pub anywhere_namespaces: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -35,6 +38,8 @@ pub struct Settings {
 pub struct NamespaceSettings {
     pub allowed_hosts: Vec<String>,
     pub denied_hosts: Vec<String>,
+    /// Overrides `anywhereNamespaces` for this namespace, either way.
+    pub allow_anywhere: Option<bool>,
 }
 
 impl Default for Settings {
@@ -52,6 +57,7 @@ impl Default for Settings {
             max_remote_host_rules: i64::try_from(DEFAULT_MAX_REMOTE_HOST_RULES).unwrap_or(i64::MAX),
             context_aware: true,
             fronting_hosts: Vec::new(),
+            anywhere_namespaces: None,
         }
     }
 }
@@ -76,8 +82,8 @@ impl Settings {
                 for (name, hosts) in namespaces.into_iter().flatten() {
                     if !hosts.is_object() {
                         return Err(format!(
-                            "settings.namespaces.{name}: expected a map with allowedHosts and \
-                             deniedHosts, got {}",
+                            "settings.namespaces.{name}: expected a map with allowedHosts, \
+                             deniedHosts and allowAnywhere, got {}",
                             json_type(hosts)
                         ));
                     }
@@ -121,12 +127,7 @@ impl Settings {
         let fronting_hosts = patterns("frontingHosts", &self.fronting_hosts, &mut errors);
         let mut namespaces = BTreeMap::new();
         for (name, hosts) in &self.namespaces {
-            if !is_namespace_name(name) {
-                errors.push(format!(
-                    "namespaces: {name:?} is not a namespace name (RFC 1123 label: at most 63 \
-                     lower-case letters, digits and '-', starting and ending with a letter or digit)"
-                ));
-            }
+            check_namespace_name("namespaces", name, &mut errors);
             let prefix = format!("namespaces.{name}");
             let entry = NamespaceHosts {
                 allowed_hosts: patterns(
@@ -139,8 +140,12 @@ impl Settings {
                     &hosts.denied_hosts,
                     &mut errors,
                 ),
+                allow_anywhere: hosts.allow_anywhere,
             };
             namespaces.insert(name.clone(), entry);
+        }
+        for (i, name) in self.anywhere_namespaces.iter().flatten().enumerate() {
+            check_namespace_name(&format!("anywhereNamespaces[{i}]"), name, &mut errors);
         }
         let max_remote_host_rules = match usize::try_from(self.max_remote_host_rules) {
             Ok(max) if max > 0 => max,
@@ -164,6 +169,7 @@ impl Settings {
                 deny_http: self.deny_http,
                 require_service_account: self.require_service_account,
                 max_remote_host_rules,
+                anywhere_namespaces: self.anywhere_namespaces.clone(),
             },
             context_aware: self.context_aware,
             fronting_hosts,
@@ -188,6 +194,15 @@ fn patterns(setting: &str, raw: &[String], errors: &mut Vec<String>) -> Vec<Host
             }
         })
         .collect()
+}
+
+fn check_namespace_name(setting: &str, name: &str, errors: &mut Vec<String>) {
+    if !is_namespace_name(name) {
+        errors.push(format!(
+            "{setting}: {name:?} is not a namespace name (RFC 1123 label: at most 63 lower-case \
+             letters, digits and '-', starting and ending with a letter or digit)"
+        ));
+    }
 }
 
 fn is_namespace_name(name: &str) -> bool {
@@ -250,15 +265,20 @@ mod tests {
             "gatewayPorts": [443, 8443],
             "allowedHosts": ["*.github.com", "API.stripe.com."],
             "deniedHosts": ["evil.example"],
-            "namespaces": {"payments": {"allowedHosts": ["api.stripe.com"], "deniedHosts": ["*.ru"]}},
+            "namespaces": {"payments": {"allowedHosts": ["api.stripe.com"], "deniedHosts": ["*.ru"], "allowAnywhere": false}},
             "denyHttp": true,
             "requireServiceAccount": true,
             "maxRemoteHostRules": 3,
             "contextAware": false,
-            "frontingHosts": ["*.cloudfront.net"]
+            "frontingHosts": ["*.cloudfront.net"],
+            "anywhereNamespaces": ["monitoring"]
         }))
         .unwrap();
         let config = settings.to_config().unwrap();
+        assert_eq!(
+            config.rules.anywhere_namespaces,
+            Some(vec!["monitoring".to_string()])
+        );
         assert_eq!(config.rules.gateway_ports, vec![443, 8443]);
         assert_eq!(
             config.rules.allowed_hosts,
@@ -280,6 +300,7 @@ mod tests {
             payments.denied_hosts,
             vec![HostPattern::Suffix("ru".into())]
         );
+        assert_eq!(payments.allow_anywhere, Some(false));
         assert!(config.rules.deny_http);
         assert!(config.rules.require_service_account);
         assert_eq!(config.rules.max_remote_host_rules, 3);
@@ -325,6 +346,10 @@ mod tests {
             (
                 json!({"maxRemoteHostRules": 0}),
                 "maxRemoteHostRules: must be at least 1, got 0",
+            ),
+            (
+                json!({"anywhereNamespaces": ["monitoring", "Bad NS"]}),
+                "anywhereNamespaces[1]: \"Bad NS\" is not a namespace name",
             ),
             (
                 json!({"maxRemoteHostRules": -5}),
@@ -385,6 +410,14 @@ mod tests {
             (
                 json!({"namespaces": []}),
                 "settings.namespaces: invalid type",
+            ),
+            (
+                json!({"anywhereNamespaces": "monitoring"}),
+                "settings.anywhereNamespaces: invalid type: string",
+            ),
+            (
+                json!({"namespaces": {"a": {"allowAnywhere": "yes"}}}),
+                "settings.namespaces.a.allowAnywhere: invalid type",
             ),
         ];
         for (settings, expected) in cases {

@@ -22,12 +22,13 @@ fn empty_and_full_settings_are_valid() {
         "gatewayPorts": [80, 443, 8443],
         "allowedHosts": ["*.github.com", "api.stripe.com"],
         "deniedHosts": ["*.evil.example"],
-        "namespaces": {"payments": {"allowedHosts": ["api.stripe.com"], "deniedHosts": []}},
+        "namespaces": {"payments": {"allowedHosts": ["api.stripe.com"], "deniedHosts": [], "allowAnywhere": true}},
         "denyHttp": true,
         "requireServiceAccount": true,
         "maxRemoteHostRules": 16,
         "contextAware": false,
-        "frontingHosts": ["*.cloudfront.net"]
+        "frontingHosts": ["*.cloudfront.net"],
+        "anywhereNamespaces": ["monitoring"]
     });
     for settings in [json!({}), json!(null), full] {
         let (valid, message) = check(&settings);
@@ -69,6 +70,14 @@ fn each_bad_value_is_refused_naming_its_setting() {
         (
             json!({"maxRemoteHostRules": 0}),
             "maxRemoteHostRules: must be at least 1, got 0",
+        ),
+        (
+            json!({"anywhereNamespaces": ["ok", "Not_OK"]}),
+            "anywhereNamespaces[1]: \"Not_OK\" is not a namespace name",
+        ),
+        (
+            json!({"namespaces": {"shop": {"allowAnywhere": 1}}}),
+            "settings.namespaces.shop.allowAnywhere: invalid type",
         ),
     ];
     for (settings, expected) in cases {

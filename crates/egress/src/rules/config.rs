@@ -35,11 +35,14 @@ pub fn builtin_denied_hosts() -> &'static [HostPattern] {
 pub const DEFAULT_GATEWAY_PORTS: &[u16] = &[80, 443];
 pub const DEFAULT_MAX_REMOTE_HOST_RULES: usize = 64;
 
-/// Per-namespace host lists, added to the global ones for Packages in that namespace.
+/// Per-namespace settings: host lists added to the global ones for Packages in that namespace,
+/// and the namespace's own answer to the `Anywhere` cap.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NamespaceHosts {
     pub allowed_hosts: Vec<HostPattern>,
     pub denied_hosts: Vec<HostPattern>,
+    /// `Some` overrides [`RuleConfig::anywhere_namespaces`] for this namespace.
+    pub allow_anywhere: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -54,6 +57,39 @@ pub struct RuleConfig {
     pub deny_http: bool,
     pub require_service_account: bool,
     pub max_remote_host_rules: usize,
+    /// The namespaces whose Packages may use `remoteGenerated: Anywhere` egress; `None` (the
+    /// default) means every namespace, as in UDS Core.
+    pub anywhere_namespaces: Option<Vec<String>>,
+}
+
+/// Why a namespace may not use `remoteGenerated: Anywhere` egress: the setting that says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnywhereRefusal {
+    /// `namespaces.<ns>.allowAnywhere: false`.
+    NamespaceOverride,
+    /// `anywhereNamespaces` is set and does not list the namespace.
+    NotListed,
+}
+
+impl RuleConfig {
+    /// The `Anywhere` cap for one namespace: the namespace's own `allowAnywhere` when set, else
+    /// whether `anywhereNamespaces` is absent or lists it.
+    pub fn anywhere_refusal(&self, namespace: &str) -> Option<AnywhereRefusal> {
+        match self
+            .namespaces
+            .get(namespace)
+            .and_then(|n| n.allow_anywhere)
+        {
+            Some(true) => None,
+            Some(false) => Some(AnywhereRefusal::NamespaceOverride),
+            None => match &self.anywhere_namespaces {
+                Some(listed) if !listed.iter().any(|n| n == namespace) => {
+                    Some(AnywhereRefusal::NotListed)
+                }
+                _ => None,
+            },
+        }
+    }
 }
 
 impl Default for RuleConfig {
@@ -66,6 +102,7 @@ impl Default for RuleConfig {
             deny_http: false,
             require_service_account: false,
             max_remote_host_rules: DEFAULT_MAX_REMOTE_HOST_RULES,
+            anywhere_namespaces: None,
         }
     }
 }

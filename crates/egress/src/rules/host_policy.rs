@@ -112,6 +112,7 @@ mod tests {
             NamespaceHosts {
                 allowed_hosts: patterns(&["github.com"]),
                 denied_hosts: patterns(&["*.internal.example.com"]),
+                allow_anywhere: None,
             },
         );
         config

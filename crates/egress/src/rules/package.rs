@@ -8,9 +8,9 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{Allow, Mode, Package, Protocol, is_set};
+use crate::model::{Allow, Mode, Package, Protocol, RemoteGenerated, is_set};
 use crate::resolve::{host_ports, host_protocol};
-use crate::rules::config::RuleConfig;
+use crate::rules::config::{AnywhereRefusal, RuleConfig};
 use crate::rules::conflicts::shared_name_key;
 use crate::rules::host_policy::HostPolicy;
 use crate::rules::hostname::hostname_violation;
@@ -32,6 +32,7 @@ pub fn package_violations(pkg: &Package, config: &RuleConfig) -> Vec<Violation> 
         let Some(host) = allow.host() else { continue };
         host_rule_violations(index, allow, host, mode, config, &policy, &mut violations);
     }
+    violations.extend(anywhere_violations(pkg, config));
     violations.extend(protocol_conflicts(pkg));
     violations.extend(name_collisions(pkg));
     violations.extend(local_name_collisions(pkg));
@@ -109,6 +110,38 @@ fn host_rule_violations(
     if mode == Mode::Sidecar {
         gateway_port_violations(index, allow, host, config, out);
     }
+}
+
+/// The `Anywhere` cap: every `Egress` entry with `remoteGenerated: Anywhere` of a namespace the
+/// settings do not let use it, naming the setting that refuses it.
+fn anywhere_violations(pkg: &Package, config: &RuleConfig) -> Vec<Violation> {
+    let namespace = pkg.namespace();
+    let Some(refusal) = config.anywhere_refusal(namespace) else {
+        return Vec::new();
+    };
+    let setting = match refusal {
+        AnywhereRefusal::NamespaceOverride => {
+            format!("namespaces.{namespace}.allowAnywhere is false")
+        }
+        AnywhereRefusal::NotListed => {
+            format!("anywhereNamespaces does not list {}", quoted(namespace))
+        }
+    };
+    pkg.allow()
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.is_egress() && a.remote_generated == Some(RemoteGenerated::Anywhere))
+        .map(|(index, _)| {
+            Violation::new(
+                allow_path(index, Some("remoteGenerated")),
+                Code::AnywhereDenied,
+                format!(
+                    "remoteGenerated Anywhere egress is not allowed in namespace {} by this cluster's settings ({setting})",
+                    quoted(namespace)
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Sidecar mode: every resolved port must be one the egress gateway Service exposes.
@@ -218,6 +251,7 @@ mod tests {
     use super::*;
     use crate::host_pattern::HostPattern;
     use crate::parse::package_from_value;
+    use crate::rules::config::NamespaceHosts;
 
     fn package(mode: &str, allow: Value) -> Package {
         package_from_value(&json!({
@@ -464,6 +498,61 @@ mod tests {
         let with_sa =
             json!([{"direction": "Egress", "remoteHost": "a.com", "serviceAccount": "curl"}]);
         assert_eq!(found("ambient", with_sa, &config), vec![]);
+    }
+
+    #[test]
+    fn anywhere_egress_can_be_capped_per_namespace() {
+        let anywhere = json!([
+            {"direction": "Ingress", "remoteGenerated": "Anywhere"},
+            {"direction": "Egress", "remoteGenerated": "Anywhere"},
+            {"direction": "Egress", "remoteGenerated": "KubeAPI"}
+        ]);
+        let listed = |namespaces: &[&str]| RuleConfig {
+            anywhere_namespaces: Some(namespaces.iter().map(|n| n.to_string()).collect()),
+            ..RuleConfig::default()
+        };
+        for mode in ["sidecar", "ambient"] {
+            assert_eq!(
+                found(mode, anywhere.clone(), &RuleConfig::default()),
+                vec![]
+            );
+            assert_eq!(found(mode, anywhere.clone(), &listed(&["app"])), vec![]);
+            assert_eq!(
+                found(mode, anywhere.clone(), &listed(&["monitoring"])),
+                one(
+                    "spec.network.allow[1].remoteGenerated",
+                    Code::AnywhereDenied,
+                    "remoteGenerated Anywhere egress is not allowed in namespace \"app\" by this cluster's settings (anywhereNamespaces does not list \"app\")"
+                )
+            );
+            assert_eq!(found(mode, anywhere.clone(), &listed(&[])).len(), 1);
+        }
+        let with_override = |allow: bool, namespaces: &[&str]| {
+            let mut config = listed(namespaces);
+            config.namespaces.insert(
+                "app".into(),
+                NamespaceHosts {
+                    allow_anywhere: Some(allow),
+                    ..NamespaceHosts::default()
+                },
+            );
+            config
+        };
+        assert_eq!(
+            found("ambient", anywhere.clone(), &with_override(true, &[])),
+            vec![]
+        );
+        assert_eq!(
+            found("ambient", anywhere.clone(), &with_override(false, &["app"])),
+            one(
+                "spec.network.allow[1].remoteGenerated",
+                Code::AnywhereDenied,
+                "remoteGenerated Anywhere egress is not allowed in namespace \"app\" by this cluster's settings (namespaces.app.allowAnywhere is false)"
+            )
+        );
+        let mut no_list = with_override(false, &[]);
+        no_list.anywhere_namespaces = None;
+        assert_eq!(found("ambient", anywhere, &no_list).len(), 1);
     }
 
     #[test]
