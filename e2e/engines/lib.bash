@@ -207,3 +207,164 @@ case_message() {
   jq -er --arg name "$1" '.[] | select(.name == $name) | .expect.message' \
     "$REPO_ROOT/e2e/fixtures/policy/cases.json"
 }
+
+# --- The generator (`uds-egress run`) on the test cluster: e2e/engines/generator.bats, bench/ ---
+
+# The binary: UDS_EGRESS_BIN, else the debug build of this checkout's target directory.
+UDS_EGRESS_BIN=${UDS_EGRESS_BIN:-${CARGO_TARGET_DIR:-$REPO_ROOT/target}/debug/uds-egress}
+# The generator's own identity: the user its ServiceAccount's token authenticates as.
+GENERATOR_USER=system:serviceaccount:uds-egress-system:uds-egress-generator
+GENERATOR_GROUPS=system:serviceaccounts,system:serviceaccounts:uds-egress-system
+# The kinds the generator writes, as one comma-separated kubectl TYPE.
+GENERATED_KINDS=serviceentries.networking.istio.io,sidecars.networking.istio.io,virtualservices.networking.istio.io,gateways.networking.istio.io,authorizationpolicies.security.istio.io,gateways.gateway.networking.k8s.io,networkpolicies.networking.k8s.io
+
+# Polls COMMAND every 0.2 s until it succeeds; fails after SECONDS.
+#   wait_until SECONDS COMMAND [ARGS...]
+wait_until() {
+  local seconds=$1 i
+  shift
+  for i in $(seq $((seconds * 5))); do
+    "$@" && return 0
+    sleep 0.2
+  done
+  echo "not reached in ${seconds}s: $*" >&2
+  return 1
+}
+
+# Applies the RBAC objects of deploy/generator (namespace, ServiceAccount, roles, bindings): all
+# of its kustomization but the Deployment, which needs a kubelet.
+generator_rbac() {
+  kubectl kustomize "$REPO_ROOT/deploy/generator" | python3 -c '
+import sys, yaml
+rbac = {"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
+yaml.safe_dump_all([d for d in yaml.safe_load_all(sys.stdin) if d and d["kind"] in rbac], sys.stdout)' \
+    | kubectl apply -f - >/dev/null
+}
+
+# Starts `uds-egress run` as replica NAME (its POD_NAME: Lease identity and Event reporter) with
+# the kubeconfig KUBECONFIG_FILE, the Lease of deploy/generator, metrics on a free port; further
+# arguments go to `run`. Log in DIR/NAME.log, pid in DIR/NAME.pid, port in DIR/NAME.port.
+# Waits for /healthz.
+#   generator_start DIR NAME KUBECONFIG_FILE [RUN_ARGS...]
+generator_start() {
+  local dir=$1 name=$2 kubeconfig=$3 port
+  shift 3
+  mkdir -p "$dir"
+  port=$(free_port)
+  echo "$port" >"$dir/$name.port"
+  KUBECONFIG=$kubeconfig POD_NAME=$name "$UDS_EGRESS_BIN" run --metrics-addr "127.0.0.1:$port" \
+    --lease-namespace uds-egress-system --lease-name uds-egress-generator "$@" >>"$dir/$name.log" 2>&1 3>&- &
+  echo $! >"$dir/$name.pid"
+  wait_for_url "http://127.0.0.1:$port/healthz" 20
+}
+
+# Whether process PID runs (a zombie, exited but not yet reaped, does not).
+running() { ps -o stat= -p "$1" 2>/dev/null | grep -qv Z; }
+
+# Sends SIGNAL (default TERM) to replica NAME and waits for it to exit (KILL after 20 s).
+#   generator_stop DIR NAME [SIGNAL]
+generator_stop() {
+  local dir=$1 name=$2 signal=${3:-TERM} pid i
+  [ -f "$dir/$name.pid" ] || return 0
+  pid=$(cat "$dir/$name.pid")
+  kill "-$signal" "$pid" 2>/dev/null || true
+  for i in $(seq 200); do running "$pid" || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f "$dir/$name.pid"
+}
+
+# Whether replica NAME's process runs.
+generator_alive() { [ -f "$1/$2.pid" ] && running "$(cat "$1/$2.pid")"; }
+
+# Prints the HTTP status of PATH (/healthz, /readyz, /metrics) on replica NAME's metrics port.
+#   generator_status DIR NAME PATH
+generator_status() {
+  curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$1/$2.port")$3" || true
+}
+
+# Prints the sum of the samples of METRIC on replica NAME: every series of that name, or with
+# METRIC such as `name{kind="Sidecar.networking.istio.io"}`, that series alone.
+#   generator_metric DIR NAME METRIC
+generator_metric() {
+  curl -s "http://127.0.0.1:$(cat "$1/$2.port")/metrics" \
+    | awk -v m="$3" '$1 == m || index($1, m "{") == 1 { sum += $NF } END { print sum + 0 }'
+}
+
+# Prints the stored objects the generator owns (label app.kubernetes.io/managed-by=uds-egress), as
+# a JSON List.
+generated_objects() {
+  kubectl get "$GENERATED_KINDS" -A -l app.kubernetes.io/managed-by=uds-egress -o json
+}
+
+# Prints `uds-egress render` of the stored Packages (as the API server returns them: with their
+# uids, so owner references are rendered as the generator writes them). Extra arguments go to
+# render (e.g. --gateway-ports).
+render_stored_packages() {
+  kubectl get packages.uds.dev -A -o json | "$UDS_EGRESS_BIN" render "$@" -
+}
+
+# Compares two sets of objects, files each a JSON object or List or multi-document YAML: prints one
+# line per object that is not the same in both (`only in A`, `only in B`, or `differs` with the
+# first differing field), nothing when they are equal. Fields the API server sets (uid,
+# resourceVersion, generation, creationTimestamp, managedFields, selfLink, status) are ignored,
+# and so are empty lists, which the v1.20 server drops. Objects are matched by API group, kind,
+# namespace and name (one stored object, whatever version it is read at).
+#   objects_diff A B
+objects_diff() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys, yaml
+SERVER_SET = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink")
+def load(path):
+    text = open(path).read()
+    docs = [json.loads(text)] if text.lstrip().startswith("{") else list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    for doc in docs:
+        if doc and doc.get("kind") == "List": yield from doc.get("items", [])
+        elif doc: yield doc
+def prune(value):
+    if isinstance(value, dict): return {k: prune(v) for k, v in value.items() if v != []}
+    if isinstance(value, list): return [prune(v) for v in value]
+    return value
+def normal(obj):
+    obj = prune(obj)
+    obj.pop("status", None)
+    for field in SERVER_SET: obj.get("metadata", {}).pop(field, None)
+    obj.pop("apiVersion", None)
+    return obj
+def key(obj):
+    group = obj["apiVersion"].rpartition("/")[0]
+    return f'{obj["kind"]}.{group} {obj["metadata"].get("namespace", "")}/{obj["metadata"]["name"]}'
+def first_difference(a, b, path=""):
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b: return f"{path}/{k}"
+            found = first_difference(a[k], b[k], f"{path}/{k}")
+            if found: return found
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            found = first_difference(x, y, f"{path}/{i}")
+            if found: return found
+    elif a != b: return path or "/"
+    return None
+a = {key(o): normal(o) for o in load(sys.argv[1])}
+b = {key(o): normal(o) for o in load(sys.argv[2])}
+for k in sorted(set(a) | set(b)):
+    if k not in b: print(f"only in A: {k}")
+    elif k not in a: print(f"only in B: {k}")
+    elif a[k] != b[k]: print(f"differs: {k} at {first_difference(a[k], b[k])}")
+PY
+}
+
+# The audit log of the test cluster (e2e/engines/control-plane writes one JSON line per write).
+# audit_mark prints a position; audit_writes MARK [USER] prints the writes logged after it (by USER
+# if given), one compact JSON object per line: verb, resource, namespace, name, code, user (name
+# and uid: the token's uid tells replicas of one ServiceAccount apart), received and done times.
+audit_mark() { wc -l <"$CLUSTER_DIR/audit.log"; }
+audit_writes() {
+  local mark=$1 user=${2:-}
+  tail -n "+$((mark + 1))" "$CLUSTER_DIR/audit.log" | jq -c --arg user "$user" '
+    select($user == "" or .user.username == $user)
+    | {verb, resource: .objectRef.resource, namespace: .objectRef.namespace, name: .objectRef.name,
+       code: .responseStatus.code, user: .user.username, uid: .user.uid,
+       received: .requestReceivedTimestamp, done: .stageTimestamp}'
+}
