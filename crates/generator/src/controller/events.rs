@@ -1,6 +1,7 @@
-//! Kubernetes Events about invalid Packages and foreign objects in the way. Each distinct
-//! problem is published once while it lasts (a changed object or message is a new problem);
-//! one that goes away and comes back is published again.
+//! Kubernetes Events about invalid Packages, foreign objects in the way and writes that failed
+//! (on the Packages the object belongs to). Each distinct problem is published once while it
+//! lasts (a changed object or message is a new problem); one that goes away and comes back is
+//! published again.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -110,6 +111,19 @@ pub fn notices(outcome: &PassOutcome) -> Vec<Notice> {
                     conflict.id
                 )),
                 related: Some(conflict.foreign.clone()),
+            });
+        }
+    }
+    for failure in &outcome.failures {
+        for regarding in &failure.regarding {
+            notices.push(Notice {
+                regarding: regarding.clone(),
+                reason: "WriteFailed",
+                note: truncate(format!(
+                    "{} could not be written: {}",
+                    failure.id, failure.error
+                )),
+                related: None,
             });
         }
     }

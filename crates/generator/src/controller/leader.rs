@@ -23,6 +23,8 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
+use super::server::Health;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeaseConfig {
     pub namespace: String,
@@ -246,17 +248,20 @@ impl Leadership {
 }
 
 /// Runs elections until `stop` turns true, then releases the Lease if held. `changed` gets the
-/// leading state after every round.
+/// leading state after every round; `health` whether the round succeeded.
 pub async fn campaign(
     mut elector: Elector,
     leadership: Arc<Leadership>,
     changed: watch::Sender<bool>,
+    health: Arc<Health>,
     mut stop: watch::Receiver<bool>,
 ) {
     let retry = elector.config.retry_period;
     while !*stop.borrow() {
         let started = Instant::now();
-        match elector.try_acquire_or_renew().await {
+        let round = elector.try_acquire_or_renew().await;
+        health.set_api_reachable(round.is_ok());
+        match round {
             Ok(true) => leadership.set(Some(started)),
             Ok(false) => leadership.set(None),
             // Keep the last renewal: leadership lapses by itself at the renew deadline.

@@ -121,6 +121,7 @@ async fn run_async(args: RunCli) -> i32 {
             elector,
             leadership.clone(),
             leading_tx,
+            health.clone(),
             stop_rx.clone(),
         ));
         (leadership, Some(task))

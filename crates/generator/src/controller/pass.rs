@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::ObjectReference;
 use serde_json::Value;
 use tracing::{info, warn};
+use uds_egress_core::owner_annotation::owner_annotation_key;
 use uds_egress_core::parse::package_from_value;
 use uds_egress_core::{GeneratedObject, Package, RuleConfig, desired_state};
 
@@ -13,6 +14,7 @@ use super::backoff::Backoff;
 use super::executor::{Executed, Executor};
 use super::object_api::ObjectApi;
 use crate::plan::identity::ObjectId;
+use crate::plan::kinds::managed_kind;
 use crate::plan::{Conflict, Plan, contributes, plan, report};
 
 pub struct PassInput<'a> {
@@ -41,11 +43,22 @@ pub struct ConflictReport {
     pub packages: Vec<ObjectReference>,
 }
 
+/// A write that failed after its retries, and whom to tell: the Packages the object belongs
+/// to (its owner, or the owner annotations of a shared object), else the object itself (an
+/// object that is no longer desired, whose delete failed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailureReport {
+    pub id: ObjectId,
+    pub error: String,
+    pub regarding: Vec<ObjectReference>,
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PassOutcome {
     pub plan: Plan,
     pub invalid: Vec<InvalidPackage>,
     pub conflicts: Vec<ConflictReport>,
+    pub failures: Vec<FailureReport>,
     pub executed: Executed,
 }
 
@@ -135,11 +148,66 @@ pub async fn run_pass(
         warn!(object = %conflict.id, hosts = ?conflict.hosts,
             "an object without the uds-egress label has the name of a generated one: left alone, its host skipped");
     }
+    let failures = executed
+        .failed
+        .iter()
+        .map(|(id, error)| failure_report(id, error, &state.objects, &packages))
+        .collect();
     PassOutcome {
         plan: planned,
         invalid,
         conflicts,
+        failures,
         executed,
+    }
+}
+
+fn failure_report(
+    id: &ObjectId,
+    error: &str,
+    desired: &[GeneratedObject],
+    packages: &[Package],
+) -> FailureReport {
+    let manifest = desired
+        .iter()
+        .find(|o| ObjectId::of_key(&o.key) == *id)
+        .map(|o| &o.manifest);
+    let belongs = |package: &Package| {
+        let Some(manifest) = manifest else {
+            return false;
+        };
+        let owned = package.metadata.uid.as_deref().is_some_and(|uid| {
+            manifest
+                .pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .any(|r| r.get("uid").and_then(Value::as_str) == Some(uid))
+        });
+        let annotated = manifest
+            .pointer("/metadata/annotations")
+            .and_then(Value::as_object)
+            .is_some_and(|a| a.contains_key(&owner_annotation_key(&package.pkg_id())));
+        owned || annotated
+    };
+    let mut regarding: Vec<ObjectReference> = packages
+        .iter()
+        .filter(|p| belongs(p))
+        .map(package_reference)
+        .collect();
+    if regarding.is_empty() {
+        regarding.push(ObjectReference {
+            api_version: managed_kind(&id.group, &id.kind).map(|k| k.api_version()),
+            kind: Some(id.kind.clone()),
+            name: Some(id.name.clone()),
+            namespace: Some(id.namespace.clone()),
+            ..ObjectReference::default()
+        });
+    }
+    FailureReport {
+        id: id.clone(),
+        error: error.to_string(),
+        regarding,
     }
 }
 

@@ -17,16 +17,23 @@ use tracing::debug;
 
 use super::metrics::Metrics;
 
-/// What `/readyz` reports: ready once the caches are synced and, while leading, once a pass
-/// has run since leadership was won.
+/// What `/readyz` reports: ready once the caches are synced, while the last Lease round
+/// succeeded, and, while leading, once a pass has run since leadership was won.
 #[derive(Default)]
 pub struct Health {
     synced: AtomicBool,
     leading: AtomicBool,
     passed_while_leading: AtomicBool,
+    /// The last Lease round failed: the caches may be stale and nothing can be written. (The
+    /// watches' caches stay "synced" through an outage; the Lease round, every 2 s, notices it.)
+    api_unreachable: AtomicBool,
 }
 
 impl Health {
+    pub fn set_api_reachable(&self, reachable: bool) {
+        self.api_unreachable.store(!reachable, Ordering::SeqCst);
+    }
+
     pub fn set_synced(&self, synced: bool) {
         self.synced.store(synced, Ordering::SeqCst);
     }
@@ -44,6 +51,7 @@ impl Health {
 
     pub fn ready(&self) -> bool {
         self.synced.load(Ordering::SeqCst)
+            && !self.api_unreachable.load(Ordering::SeqCst)
             && (!self.leading.load(Ordering::SeqCst)
                 || self.passed_while_leading.load(Ordering::SeqCst))
     }
@@ -62,7 +70,7 @@ pub fn respond(
         "/readyz" => (
             StatusCode::SERVICE_UNAVAILABLE,
             TEXT,
-            "not ready: caches syncing or first pass pending\n".into(),
+            "not ready: caches syncing, API server unreachable, or first pass pending\n".into(),
         ),
         "/metrics" => (
             StatusCode::OK,
@@ -131,6 +139,11 @@ mod tests {
         health.set_leading(false);
         health.set_leading(true);
         assert!(!health.ready(), "leadership won again: a pass is due again");
+        health.pass_done();
+        health.set_api_reachable(false);
+        assert!(!health.ready(), "the API server stopped answering");
+        health.set_api_reachable(true);
+        assert!(health.ready());
     }
 
     #[tokio::test]

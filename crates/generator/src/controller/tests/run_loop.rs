@@ -31,13 +31,14 @@ async fn run_until(fake: &FakeApi, identity: &str, done: impl Fn(&FakeApi) -> bo
     let leadership = Arc::new(Leadership::new(lease.renew_deadline));
     let (leading_tx, leading_rx) = watch::channel(false);
     let elector = Elector::new(client.clone(), lease);
+    let health = Arc::new(Health::default());
     let campaign = tokio::spawn(campaign(
         elector,
         leadership.clone(),
         leading_tx,
+        health.clone(),
         stop_rx.clone(),
     ));
-    let health = Arc::new(Health::default());
     let control = ControlLoop {
         api: ObjectApi::new(client.clone()),
         events: Some(EventSink::new(client, identity.into())),

@@ -246,6 +246,44 @@ async fn a_persistent_failure_gives_up_and_the_pass_goes_on() {
     assert!(outcome.executed.failed[0].1.contains("injected failure"));
 }
 
+#[tokio::test]
+async fn a_failed_write_is_an_event_on_the_package_it_belongs_to() {
+    let fake = FakeApi::new();
+    let api = ObjectApi::new(fake.client());
+    // 403 is final: each of the 6 objects (3 of the Package's own, 3 shared) fails once.
+    fake.fail_next("PATCH", 403, 6);
+    let outcome = pass(&fake, &api, &[app(1, &[443])]).await;
+    assert_eq!(outcome.executed.failed.len(), 6);
+    let notices = crate::controller::events::notices(&outcome);
+    assert_eq!(notices.len(), 6);
+    for notice in &notices {
+        assert_eq!(notice.reason, "WriteFailed");
+        assert_eq!(notice.regarding.kind.as_deref(), Some("Package"));
+        assert_eq!(notice.regarding.name.as_deref(), Some("app"));
+        assert!(notice.note.contains("injected failure"), "{}", notice.note);
+    }
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.note.contains("istio-egress-gateway/"))
+    );
+
+    // A delete of an object no Package wants any more: the Event is on the object.
+    assert!(
+        pass(&fake, &api, &[app(1, &[443])])
+            .await
+            .failures
+            .is_empty()
+    );
+    fake.fail_next("DELETE", 403, 6);
+    let outcome = pass(&fake, &api, &[]).await;
+    let notices = crate::controller::events::notices(&outcome);
+    assert!(!notices.is_empty());
+    assert!(notices.iter().all(|n| n.reason == "WriteFailed"
+        && n.regarding.kind.as_deref() != Some("Package")
+        && n.note.contains(n.regarding.name.as_deref().unwrap_or("?"))));
+}
+
 #[tokio::test(start_paused = true)]
 async fn odd_response_shapes_are_errors_not_panics() {
     let fake = FakeApi::new();
