@@ -96,9 +96,11 @@ engine-tests:
 	$(if $(call engine,kwctl),$(MAKE) --no-print-directory annotated-policy.wasm)
 	e2e/engines/run-suites $(ENGINE_SUITES)
 
-# Artifact Hub package metadata from metadata.yml; VERSION=x.y.z for another version (release).
-artifacthub/artifacthub-pkg.yml: metadata.yml Cargo.toml
-	$(KWCTL) scaffold artifacthub --metadata-path metadata.yml --version $(VERSION) --output $@
+# Artifact Hub package metadata from metadata.yml, at its io.kubewarden.policy.version (kwctl
+# 1.31 ignores the deprecated --version; check-version keeps it equal to Cargo.toml's). Any
+# */artifacthub-pkg.yml: e2e.bats regenerates it in a temp dir to check the committed one.
+%/artifacthub-pkg.yml: metadata.yml Cargo.toml
+	$(KWCTL) scaffold artifacthub --metadata-path metadata.yml --output $@
 
 # Pushes the annotated module to $(REGISTRY):v$(VERSION) and prints its immutable reference
 # (REPOSITORY@sha256:..., what to sign and to pin) on stdout. It is the command that the release
