@@ -7,8 +7,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use common::{with, without, yaml};
-use crd_schema::{SchemaError, SchemaSet};
+use common::{assert_error_in, lines, with, without, yaml};
+use crd_schema::SchemaSet;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -25,10 +25,6 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn lines(errors: &[SchemaError]) -> String {
-    errors.iter().map(|e| format!("  {e}\n")).collect()
-}
-
 fn assert_stored(object: &Value, origin: &str) {
     let report = package_schema().check(object);
     assert!(
@@ -39,16 +35,7 @@ fn assert_stored(object: &Value, origin: &str) {
 }
 
 fn assert_refused(object: &Value, path: &str, fragment: &str) {
-    let errors = package_schema()
-        .validate(object)
-        .expect_err("expected the Package to be refused");
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.path == path && e.message.contains(fragment)),
-        "no error at `{path}` containing `{fragment}`; got:\n{}",
-        lines(&errors)
-    );
+    assert_error_in(package_schema(), object, path, fragment);
 }
 
 /// The Package documents of a multi-document YAML file.
@@ -70,19 +57,9 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The shared sidecar Package of the schema tests.
 fn example() -> Value {
-    yaml(
-        r#"
-apiVersion: uds.dev/v1alpha1
-kind: Package
-metadata: {name: app, namespace: app-ns}
-spec:
-  network:
-    serviceMesh: {mode: sidecar}
-    allow:
-      - {direction: Egress, selector: {app: curl}, remoteHost: example.com, remoteProtocol: TLS, ports: [443]}
-"#,
-    )
+    common::objects::package()
 }
 
 #[test]

@@ -34,7 +34,17 @@ pub fn assert_valid(object: &Value) {
 /// Asserts that validating `object` yields an error at exactly `path` whose message contains
 /// `fragment`, and returns all errors for further checks.
 pub fn assert_error(object: &Value, path: &str, fragment: &str) -> Vec<SchemaError> {
-    let errors = schemas()
+    assert_error_in(schemas(), object, path, fragment)
+}
+
+/// [`assert_error`] against the given schema set instead of every CRD of the repository.
+pub fn assert_error_in(
+    set: &SchemaSet,
+    object: &Value,
+    path: &str,
+    fragment: &str,
+) -> Vec<SchemaError> {
+    let errors = set
         .validate(object)
         .expect_err("expected the object to be rejected");
     assert!(
@@ -47,7 +57,6 @@ pub fn assert_error(object: &Value, path: &str, fragment: &str) -> Vec<SchemaErr
     errors
 }
 
-/// `object` with the value at JSON pointer `pointer` replaced (the parent must exist).
 pub fn with(object: &Value, pointer: &str, value: Value) -> Value {
     let mut copy = object.clone();
     let (parent, key) = split(pointer);
@@ -79,7 +88,7 @@ fn split(pointer: &str) -> (&str, String) {
     (parent, key.replace("~1", "/").replace("~0", "~"))
 }
 
-fn lines(errors: &[SchemaError]) -> String {
+pub fn lines(errors: &[SchemaError]) -> String {
     errors
         .iter()
         .map(|e| format!("  {e}\n"))
