@@ -10,14 +10,8 @@
 
 bats_require_minimum_version 1.5.0
 load lib
+load policy-server-cluster
 
-FIXTURES="$REPO_ROOT/e2e/fixtures"
-REQUESTS="$FIXTURES/policy/requests"
-OWN_REQUESTS="$FIXTURES/policy-server/requests"
-# Package web/web (HTTP to api.github.com:443) and the foreign Gateway istio-system/public.
-CLUSTER=("$FIXTURES/policy/clusters/conflicting-package.yaml" "$FIXTURES/policy/clusters/foreign-gateway.yaml")
-# The id the Kubewarden controller gives ClusterAdmissionPolicy `uds-egress` on its PolicyServer.
-POLICY_ID=clusterwide-uds-egress
 # The same policy with contextAwareResources that lack Package.
 NO_ACCESS_ID=clusterwide-uds-egress-without-package-access
 # A second policy-server identity: the RBAC of policy-server.yaml less `list` on Packages.

@@ -9,14 +9,9 @@
 
 bats_require_minimum_version 1.5.0
 load lib
+load policy-server-cluster
 
-FIXTURES="$REPO_ROOT/e2e/fixtures"
-REQUESTS="$FIXTURES/policy/requests"
-OWN_REQUESTS="$FIXTURES/policy-server/requests"
-# Package web/web (HTTP to api.github.com:443) and the foreign Gateway istio-system/public.
-CLUSTER=("$FIXTURES/policy/clusters/conflicting-package.yaml" "$FIXTURES/policy/clusters/foreign-gateway.yaml")
-# The id the Kubewarden controller gives ClusterAdmissionPolicy `uds-egress`, and its webhook's name.
-POLICY_ID=clusterwide-uds-egress
+# The name the Kubewarden controller gives the policy's webhook.
 WEBHOOK="$POLICY_ID.kubewarden.admission"
 
 # A CA, and a server certificate for IP 127.0.0.1 signed by it, in DIR: the API server checks the
