@@ -110,7 +110,7 @@ impl Listing {
         format!("{}s ({}) cluster-wide", self.kind(), self.api_version())
     }
 
-    /// The host request for this list. Public so that tests and replay recordings can be checked
+    /// The host request for this list. Public so that the test hosts can be checked
     /// against exactly what the policy sends.
     pub fn request(self) -> ListAllResourcesRequest {
         ListAllResourcesRequest {
