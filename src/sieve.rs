@@ -11,34 +11,27 @@
 //!   always kept. In any other item every string is written literally and contains no `"`, so
 //!   its strings are exactly the byte runs between consecutive quotes.
 //! - Kept: an item with a `"namespace"` key whose string value is the reviewed namespace.
-//! - Kept: an item with a `"remoteHost"` key whose value is one of the reviewed hosts, or contains,
-//!   ignoring ASCII case, every alphanumeric run that the shared name of a reviewed host has after
-//!   its prefix. Why that is necessary for a shared-name collision: the sanitiser lowercases,
-//!   keeps letters and digits, turns each run of anything else into one `-`, cuts at 250
-//!   characters and trims non-letters at both ends; the prefix (`service-entry-`, `ambient-se-`)
-//!   ends in `-`, so each run after the prefix's two is a maximal alphanumeric run of the
-//!   lowercased host, except the last, which may have lost a tail to the cut or the trim: each is
-//!   a substring of the lowercased host. Equal names have equal runs.
+//! - Kept: an item with a `"remoteHost"` key whose value is one of the reviewed hosts, or whose
+//!   shared object name in the reviewed Package's mode ([`shared_name_key`]) is one of the
+//!   reviewed hosts' names: the same test as `touches`, on the raw string (for an item without
+//!   escapes the raw string is the parsed one).
 //! - A key appearing anywhere (not only where the Package model reads it) only keeps more items.
 //!
 //! [`ConflictScope::touches`]: uds_egress_core::rules::conflict_scope::ConflictScope::touches
 
-use uds_egress_core::model::Package;
+use uds_egress_core::model::{Mode, Package};
 use uds_egress_core::rules::conflicts::shared_name_key;
 
 /// What an item must contain to be worth parsing.
 #[derive(Clone, Debug)]
 pub struct Sieve {
     namespace: String,
+    mode: Mode,
+    /// The reviewed hosts, sorted.
     hosts: Vec<String>,
-    /// Per reviewed host, the lower-case runs of its shared name after the prefix.
-    name_runs: Vec<Vec<String>>,
-    /// Nothing can be ruled out (a reviewed shared name without runs, an empty namespace).
-    keep_all: bool,
+    /// Their shared object names in the reviewed mode, sorted.
+    names: Vec<String>,
 }
-
-/// The runs of the two prefixes, `service-entry-` and `ambient-se-`.
-const PREFIX_RUNS: usize = 2;
 
 impl Sieve {
     pub fn of(package: &Package) -> Sieve {
@@ -50,33 +43,22 @@ impl Sieve {
             .collect();
         hosts.sort_unstable();
         hosts.dedup();
-        let name_runs: Vec<Vec<String>> = hosts
-            .iter()
-            .map(|host| {
-                let key = shared_name_key(mode, host);
-                let mut runs: Vec<String> = key
-                    .split('-')
-                    .skip(PREFIX_RUNS)
-                    .filter(|run| !run.is_empty())
-                    .map(str::to_owned)
-                    .collect();
-                // The longest first: the one most likely to rule an item out.
-                runs.sort_by_key(|run| std::cmp::Reverse(run.len()));
-                runs
-            })
-            .collect();
-        let keep_all = package.namespace().is_empty() || name_runs.iter().any(Vec::is_empty);
+        let mut names: Vec<String> = hosts.iter().map(|h| shared_name_key(mode, h)).collect();
+        names.sort_unstable();
+        names.dedup();
         Sieve {
             namespace: package.namespace().to_owned(),
+            mode,
             hosts,
-            name_runs,
-            keep_all,
+            names,
         }
     }
 
     /// Whether the item (one listed object's JSON text) may be a Package in scope.
     pub fn keeps(&self, item: &[u8]) -> bool {
-        if self.keep_all || item.iter().any(|&b| b == b'\\' || !b.is_ascii()) {
+        // An empty namespace is also that of an item without one, which has no key to find.
+        // `is_ascii` and `memchr` look at a word at a time: the only passes over all the bytes.
+        if self.namespace.is_empty() || !item.is_ascii() || memchr::memchr(b'\\', item).is_some() {
             return true;
         }
         string_fields(item).any(|(key, value)| match key {
@@ -87,9 +69,18 @@ impl Sieve {
     }
 
     fn host_may_touch(&self, host: &[u8]) -> bool {
-        self.hosts.iter().zip(&self.name_runs).any(|(ours, runs)| {
-            host == ours.as_bytes() || runs.iter().all(|run| contains_ignore_case(host, run))
-        })
+        // ASCII, checked by `keeps`, so always a str.
+        let Ok(host) = std::str::from_utf8(host) else {
+            return true;
+        };
+        if host.is_empty() || self.hosts.is_empty() {
+            return false;
+        }
+        self.hosts.binary_search_by(|h| h.as_str().cmp(host)).is_ok()
+            || self
+                .names
+                .binary_search(&shared_name_key(self.mode, host))
+                .is_ok()
     }
 }
 
@@ -116,10 +107,11 @@ fn string_fields(item: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
 
 /// The next string's contents, leaving `rest` after its closing quote.
 fn next_string<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
-    let mut parts = rest.splitn(3, |&b| b == b'"');
-    let (_before, body, after) = (parts.next()?, parts.next()?, parts.next()?);
-    *rest = after;
-    Some(body)
+    let open = memchr::memchr(b'"', rest)?;
+    let body = rest.get(open + 1..)?;
+    let close = memchr::memchr(b'"', body)?;
+    *rest = body.get(close + 1..)?;
+    body.get(..close)
 }
 
 fn skip_space(bytes: &[u8]) -> &[u8] {
@@ -128,15 +120,6 @@ fn skip_space(bytes: &[u8]) -> &[u8] {
         .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
         .unwrap_or(bytes.len());
     bytes.get(start..).unwrap_or_default()
-}
-
-/// Whether `haystack` contains `needle` (lower-case ASCII), ignoring ASCII case.
-fn contains_ignore_case(haystack: &[u8], needle: &str) -> bool {
-    let needle = needle.as_bytes();
-    needle.is_empty()
-        || haystack
-            .windows(needle.len())
-            .any(|window| window.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
@@ -190,8 +173,17 @@ mod tests {
     }
 
     #[test]
-    fn a_shared_name_without_runs_rules_nothing_out() {
+    fn a_host_whose_name_keeps_no_letters_still_finds_its_collisions() {
         let sieve = Sieve::of(&review("shop", "sidecar", &["1.2.3"]));
-        assert!(sieve.keeps(item("web", "other.com").as_bytes()));
+        assert!(sieve.keeps(item("web", "1-2-3").as_bytes()));
+        assert!(!sieve.keeps(item("web", "other.com").as_bytes()));
+    }
+
+    #[test]
+    fn another_mode_s_name_does_not_count_but_its_namespace_does() {
+        let sieve = Sieve::of(&review("shop", "ambient", &["api.github.com"]));
+        assert!(sieve.keeps(item("web", "API.github.com").as_bytes()));
+        assert!(!sieve.keeps(item("web", "api.gitlab.com").as_bytes()));
+        assert!(sieve.keeps(item("shop", "api.gitlab.com").as_bytes()));
     }
 }
