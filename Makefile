@@ -26,14 +26,14 @@ USAGE_FILE := $(firstword $(wildcard README.md docs/policy.md))
 
 wasm-target:
 	@if command -v rustup >/dev/null 2>&1; then \
-		rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET); \
+		rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET) >&2; \
 	fi
 
 # Runs Debian's wasm-opt -Os on $(1) when it can: installs binaryen quietly if missing and root,
 # and keeps the unoptimised module whenever anything is unavailable or fails.
 define wasm_opt
 	@if ! command -v wasm-opt >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing binaryen for wasm-opt"; \
+		echo "installing binaryen for wasm-opt" >&2; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binaryen >/dev/null 2>&1 \
 		|| { apt-get update -qq >/dev/null 2>&1 \
 		     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binaryen >/dev/null 2>&1; } \
@@ -136,10 +136,10 @@ IMAGE_TIMESTAMP = $(or $(shell git log -1 --format=%ct 2>/dev/null),0)
 # missing and root (as wasm_opt installs binaryen).
 musl-target:
 	@if command -v rustup >/dev/null 2>&1; then \
-		rustup target list --installed | grep -qx '$(MUSL_TARGET)' || rustup target add $(MUSL_TARGET); \
+		rustup target list --installed | grep -qx '$(MUSL_TARGET)' || rustup target add $(MUSL_TARGET) >&2; \
 	fi
 	@if ! command -v musl-gcc >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing musl-tools for musl-gcc"; \
+		echo "installing musl-tools for musl-gcc" >&2; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools >/dev/null 2>&1 \
 		|| { apt-get update -qq >/dev/null 2>&1 \
 		     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools >/dev/null 2>&1; } \
@@ -240,16 +240,28 @@ BENCH_BIN := $(TARGET_DIR)/$(if $(filter dev,$(BENCH_PROFILE)),debug,release)
 # does, so the quick run reuses the test build instead of compiling wasmtime once more.
 BENCH_CARGO := --profile $(BENCH_PROFILE) --workspace
 
+# Figure 5, the controller on the real kube-apiserver (bench/api-server/controller-figures):
+# PACKAGES UPDATES; the quick run syncs a tenth. Measured wherever the engines are found.
+API_SERVER_FIGURES := $(BENCH_DIR)/api-server.json
+API_SERVER_SIZE := $(if $(filter dev,$(BENCH_PROFILE)),100 10,1000 50)
+API_SERVER_ENGINES := kube-apiserver etcd kubectl jq
+
 .PHONY: bench
 # The full run measures the generator image too (built once, then cheap); the quick run reads
 # its size only if an earlier `make image` left it (see bench/src/image_size.rs).
 bench: policy.wasm noop-policy.wasm $(if $(filter dev,$(BENCH_PROFILE)),,image)
 	cargo build $(BENCH_CARGO) --bins --bench desired_state
+	rm -f $(API_SERVER_FIGURES)
+	@if path=$$(e2e/engines/engine-path $(API_SERVER_ENGINES)); then \
+		echo "### figure 5: the controller on kube-apiserver ($(API_SERVER_SIZE): Packages, updates)"; \
+		PATH=$$path UDS_EGRESS_BIN=$(BENCH_BIN)/uds-egress \
+			bench/api-server/controller-figures $(API_SERVER_FIGURES) $(API_SERVER_SIZE) || exit 1; \
+	else echo "figure 5 not measured: the engines were not found"; fi
 	rm -rf $(BENCH_DIR)/criterion/desired_state
 	CRITERION_HOME=$(BENCH_DIR)/criterion cargo bench $(BENCH_CARGO) --bench desired_state
 	$(BENCH_BIN)/uds-egress-bench --policy policy.wasm --noop noop-policy.wasm \
 		--uds-egress $(BENCH_BIN)/uds-egress --criterion-home $(BENCH_DIR)/criterion --work $(BENCH_DIR) \
-		--image-size $(IMAGE_SIZE_FILE)
+		--image-size $(IMAGE_SIZE_FILE) --api-server $(API_SERVER_FIGURES)
 
 # Fuzzing (fuzz/README.md): builds the seed corpora, then runs each cargo-fuzz target for
 # FUZZ_SECONDS seconds, one after another in one process each (the machines have 2 cores). Needs

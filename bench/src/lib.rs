@@ -6,10 +6,13 @@
 //! - figure 3, [`render_figures`]: the in-process translation (criterion, `benches/`), the
 //!   `render` process and its memory, and scaling to ten times the Packages;
 //! - figure 4, [`writes`]: API writes of the controller's planner, next to UDS Core's
-//!   ([`uds_core_cost`]).
+//!   ([`uds_core_cost`]);
+//! - figure 5, [`api_server`]: the controller on the real kube-apiserver (sync, restart,
+//!   reaction), measured by `bench/api-server/controller-figures`.
 //!
 //! Everything runs on the seeded workload of [`synth`], at the sizes of [`scale`].
 
+pub mod api_server;
 pub mod child;
 pub mod criterion_estimate;
 pub mod image_size;

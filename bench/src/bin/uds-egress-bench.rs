@@ -2,11 +2,15 @@
 //! quick mode, `BENCH_QUICK=1`, where timings on a loaded machine are noise).
 //!
 //! uds-egress-bench --policy policy.wasm --noop noop-policy.wasm --uds-egress PATH
-//!                  --criterion-home DIR --work DIR --image-size FILE
-//!                  [--only policy,size,render,writes]
+//!                  --criterion-home DIR --work DIR --image-size FILE --api-server FILE
+//!                  [--only policy,size,render,writes,api-server]
 //!
 //! `--image-size`: the generator image's size in bytes, written by `make image`; the quick run
 //! reports a missing file as not built (see `image_size`).
+//!
+//! `--api-server`: the figures `bench/api-server/controller-figures` measured on the real
+//! kube-apiserver; required in the full run and wherever `UDS_EGRESS_REQUIRE_ENGINES=1` (see
+//! `api_server`).
 //!
 //! `make bench` builds everything and runs the criterion bench first; use it.
 
@@ -15,12 +19,14 @@ use std::process::ExitCode;
 
 use uds_egress_bench::scale::{QUICK_ENV, Scale};
 use uds_egress_bench::table::{self, Row};
-use uds_egress_bench::{image_size, module_size, policy_eval, render_figures, writes};
+use uds_egress_bench::{api_server, image_size, module_size, policy_eval, render_figures, writes};
 
 const USAGE: &str = "usage: uds-egress-bench --policy policy.wasm --noop noop-policy.wasm \
                      --uds-egress PATH --criterion-home DIR --work DIR --image-size FILE \
-                     [--only FIGURES]";
-const FIGURES: [&str; 4] = ["policy", "size", "render", "writes"];
+                     --api-server FILE [--only FIGURES]";
+const FIGURES: [&str; 5] = ["policy", "size", "render", "writes", "api-server"];
+/// Set by `.ci/run`: the figures measured on the real engines must be there.
+const REQUIRE_ENGINES_ENV: &str = "UDS_EGRESS_REQUIRE_ENGINES";
 
 struct Args {
     policy: PathBuf,
@@ -29,12 +35,14 @@ struct Args {
     criterion_home: PathBuf,
     work: PathBuf,
     image_size: PathBuf,
+    api_server: PathBuf,
     only: Vec<String>,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let (mut policy, mut noop, mut uds_egress, mut criterion_home, mut work, mut image_size) =
         (None, None, None, None, None, None);
+    let mut api_server = None;
     let mut only: Vec<String> = FIGURES.map(String::from).to_vec();
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -45,6 +53,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--criterion-home" => criterion_home = Some(PathBuf::from(value()?)),
             "--work" => work = Some(PathBuf::from(value()?)),
             "--image-size" => image_size = Some(PathBuf::from(value()?)),
+            "--api-server" => api_server = Some(PathBuf::from(value()?)),
             "--only" => {
                 only = value()?.split(',').map(str::to_owned).collect();
                 if let Some(unknown) = only.iter().find(|f| !FIGURES.contains(&f.as_str())) {
@@ -62,6 +71,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         criterion_home: need(criterion_home, "--criterion-home")?,
         work: need(work, "--work")?,
         image_size: need(image_size, "--image-size")?,
+        api_server: need(api_server, "--api-server")?,
         only,
     })
 }
@@ -112,6 +122,10 @@ fn main() -> ExitCode {
             Ok(found) => rows.extend(found),
             Err(problem) => rows.push(Row::error("4 controller writes", problem)),
         }
+    }
+    if wants("api-server") {
+        let required = !scale.quick || std::env::var(REQUIRE_ENGINES_ENV).is_ok_and(|v| v == "1");
+        rows.extend(api_server::run(&args.api_server, required));
     }
 
     println!();

@@ -2,12 +2,13 @@
 //! on past the ones that fail. Before each write it asks whether to stop (shutdown, or lost
 //! leadership): the write in flight always finishes, no new one starts.
 
+use futures::{StreamExt, stream};
 use serde_json::Value;
 use tracing::{info, warn};
 use uds_egress_core::GeneratedObject;
 
 use super::backoff::{Backoff, is_retryable, status_code};
-use super::object_api::{CallError, ObjectApi};
+use super::object_api::{CALLS_IN_FLIGHT, CallError, ObjectApi};
 use crate::plan::identity::{ObjectId, is_owned, uid_and_version};
 use crate::plan::{Delete, Plan};
 
@@ -40,42 +41,38 @@ pub struct Executor<'a> {
 }
 
 impl Executor<'_> {
-    /// Creates, then updates, then deletes.
+    /// Creates, then updates, then deletes: a phase starts when the one before it is over, so
+    /// that what an update or a delete relies on is already there. Within a phase up to
+    /// [`CALLS_IN_FLIGHT`] writes run at once (the API server batches their storage); the
+    /// outcomes are kept in plan order.
     pub async fn execute(&self, plan: &Plan) -> Executed {
         let mut done = Executed::default();
-        let steps = plan
-            .creates
-            .iter()
-            .map(Step::Create)
-            .chain(plan.updates.iter().map(|u| Step::Update(&u.object)))
-            .chain(plan.deletes.iter().map(Step::Delete));
-        for step in steps {
-            let id = step.id();
-            match self.step(&step).await {
-                Outcome::Done => {
-                    info!(object = %id, action = step.verb(), "written");
-                    match step {
-                        Step::Create(_) => done.created.push(id),
-                        Step::Update(_) => done.updated.push(id),
-                        Step::Delete(_) => done.deleted.push(id),
-                    }
-                }
-                Outcome::Foreign(live) => {
-                    warn!(object = %id, action = step.verb(),
-                        "exists without the uds-egress label: left alone");
-                    done.foreign.push((id, live));
-                }
-                Outcome::Failed(error) => {
-                    warn!(object = %id, action = step.verb(), %error, "write failed");
-                    done.failed.push((id, error));
-                }
-                Outcome::Stopped => {
-                    done.stopped = true;
-                    break;
-                }
+        let phases: [Vec<Step<'_>>; 3] = [
+            plan.creates.iter().map(Step::Create).collect(),
+            plan.updates
+                .iter()
+                .map(|u| Step::Update(&u.object))
+                .collect(),
+            plan.deletes.iter().map(Step::Delete).collect(),
+        ];
+        for steps in phases {
+            // Futures collected first, from a named method: see `pass::existing`.
+            let runs: Vec<_> = steps.into_iter().map(|step| self.run(step)).collect();
+            let outcomes: Vec<(Step<'_>, Outcome)> =
+                stream::iter(runs).buffered(CALLS_IN_FLIGHT).collect().await;
+            for (step, outcome) in outcomes {
+                record(&mut done, &step, outcome);
+            }
+            if done.stopped {
+                break;
             }
         }
         done
+    }
+
+    async fn run<'p>(&self, step: Step<'p>) -> (Step<'p>, Outcome) {
+        let outcome = self.step(&step).await;
+        (step, outcome)
     }
 
     async fn step(&self, step: &Step<'_>) -> Outcome {
@@ -165,6 +162,32 @@ impl Executor<'_> {
 
     async fn sleep(&self, retry: u32) {
         tokio::time::sleep(self.backoff.delay(retry)).await;
+    }
+}
+
+/// Logs one step's outcome and files it.
+fn record(done: &mut Executed, step: &Step<'_>, outcome: Outcome) {
+    let id = step.id();
+    match outcome {
+        Outcome::Done => {
+            info!(object = %id, action = step.verb(), "written");
+            match step {
+                Step::Create(_) => done.created.push(id),
+                Step::Update(_) => done.updated.push(id),
+                Step::Delete(_) => done.deleted.push(id),
+            }
+        }
+        Outcome::Foreign(live) => {
+            warn!(object = %id, action = step.verb(),
+                "exists without the uds-egress label: left alone");
+            done.foreign.push((id, live));
+        }
+        Outcome::Failed(error) => {
+            warn!(object = %id, action = step.verb(), %error, "write failed");
+            done.failed.push((id, error));
+        }
+        // Not attempted; the steps after it in this phase were not either.
+        Outcome::Stopped => done.stopped = true,
     }
 }
 

@@ -67,10 +67,12 @@ impl Recorded {
     }
 }
 
-/// An injected answer for the next requests of a method.
+/// An injected answer for the next requests of a method (on paths containing `path`, if set:
+/// writes run concurrently, so "the next PATCH" alone does not say which object).
 #[derive(Clone, Debug)]
 struct Injected {
     method: &'static str,
+    path: Option<&'static str>,
     status: u16,
     body: Option<String>,
     times: usize,
@@ -125,6 +127,24 @@ impl FakeApi {
     pub fn fail_next(&self, method: &'static str, status: u16, times: usize) {
         self.lock().injected.push_back(Injected {
             method,
+            path: None,
+            status,
+            body: None,
+            times,
+        });
+    }
+
+    /// The next `times` requests with `method` on a path containing `path` get `status`.
+    pub fn fail_next_at(
+        &self,
+        method: &'static str,
+        path: &'static str,
+        status: u16,
+        times: usize,
+    ) {
+        self.lock().injected.push_back(Injected {
+            method,
+            path: Some(path),
             status,
             body: None,
             times,
@@ -135,6 +155,7 @@ impl FakeApi {
     pub fn answer_next(&self, method: &'static str, status: u16, body: &str) {
         self.lock().injected.push_back(Injected {
             method,
+            path: None,
             status,
             body: Some(body.to_string()),
             times: 1,
@@ -196,11 +217,9 @@ impl FakeApi {
         };
         let mut state = self.lock();
         state.requests.push(recorded.clone());
-        if let Some(position) = state
-            .injected
-            .iter()
-            .position(|i| i.method == recorded.method)
-        {
+        if let Some(position) = state.injected.iter().position(|i| {
+            i.method == recorded.method && i.path.is_none_or(|p| recorded.path.contains(p))
+        }) {
             let injected = state.injected.get_mut(position).map(|i| {
                 i.times -= 1;
                 i.clone()

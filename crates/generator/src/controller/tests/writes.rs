@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use super::{assert_declared, pass};
+use crate::controller::backoff::Backoff;
 use crate::controller::object_api::ObjectApi;
 use crate::test_support::fake_api::{FakeApi, object_path};
 use crate::test_support::fixtures::{desired, package, package_manifest};
@@ -180,11 +181,20 @@ async fn a_foreign_object_with_an_owned_name_is_never_written() {
     );
 }
 
+/// The requests on paths containing `part`, as `METHOD` lines in the order received.
+fn methods_on(fake: &FakeApi, part: &str) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .filter(|r| r.path.contains(part))
+        .map(|r| r.method.clone())
+        .collect()
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_500_is_retried() {
     let fake = FakeApi::new();
     let api = ObjectApi::new(fake.client());
-    fake.fail_next("PATCH", 500, 2);
+    fake.fail_next_at("PATCH", "/sidecars/", 500, 2);
     let outcome = pass(&fake, &api, &[app(1, &[443])]).await;
     assert!(
         outcome.executed.failed.is_empty(),
@@ -192,34 +202,32 @@ async fn a_500_is_retried() {
         outcome.executed.failed
     );
     assert_eq!(outcome.executed.created.len(), 6);
-    let patches: Vec<String> = fake.writes().iter().map(|w| w.path.clone()).collect();
-    assert_eq!(patches.len(), 8);
-    // The same object three times in a row: retried, not skipped.
-    assert_eq!(patches[0], patches[1]);
-    assert_eq!(patches[1], patches[2]);
-    assert_ne!(patches[2], patches[3]);
+    assert_eq!(fake.writes().len(), 8);
+    // The Sidecar failed twice and was retried, not skipped.
+    assert_eq!(
+        methods_on(&fake, "/sidecars/"),
+        ["GET", "PATCH", "PATCH", "PATCH"]
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_409_is_looked_into_and_retried() {
     let fake = FakeApi::new();
     let api = ObjectApi::new(fake.client());
-    // The create conflicts once (someone raced us), the re-read finds nothing foreign.
-    fake.fail_next("PATCH", 409, 1);
+    // The Sidecar's create conflicts once (someone raced us), the re-read finds nothing foreign.
+    fake.fail_next_at("PATCH", "/sidecars/", 409, 1);
     let outcome = pass(&fake, &api, &[app(1, &[443])]).await;
     assert!(outcome.executed.failed.is_empty());
     assert_eq!(outcome.executed.created.len(), 6);
-    let methods: Vec<String> = fake.requests().iter().map(|r| r.method.clone()).collect();
-    // probe GETs, then PATCH (409), GET (re-read), PATCH, ...
-    let first_patch = methods.iter().position(|m| m == "PATCH").unwrap();
+    // The probe GET before creating, then PATCH (409), GET (re-read), PATCH.
     assert_eq!(
-        &methods[first_patch..first_patch + 3],
-        ["PATCH", "GET", "PATCH"]
+        methods_on(&fake, "/sidecars/"),
+        ["GET", "PATCH", "GET", "PATCH"]
     );
 
     // A delete whose object changed meanwhile (409 on the preconditions) is re-read and retried.
     fake.clear_requests();
-    fake.fail_next("DELETE", 409, 1);
+    fake.fail_next_at("DELETE", "/sidecars/", 409, 1);
     let outcome = pass(&fake, &api, &[]).await;
     assert!(
         outcome.executed.failed.is_empty(),
@@ -228,22 +236,51 @@ async fn a_409_is_looked_into_and_retried() {
     );
     assert_eq!(outcome.executed.deleted.len(), 6);
     assert!(fake.owned_objects().is_empty());
-    let methods: Vec<String> = fake.requests().iter().map(|r| r.method.clone()).collect();
-    assert_eq!(&methods[..3], ["DELETE", "GET", "DELETE"]);
+    assert_eq!(methods_on(&fake, "/sidecars/"), ["DELETE", "GET", "DELETE"]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_persistent_failure_gives_up_and_the_pass_goes_on() {
     let fake = FakeApi::new();
     let api = ObjectApi::new(fake.client());
-    fake.fail_next("PATCH", 503, 5);
-    fake.fail_next("PATCH", 422, 1);
+    fake.fail_next_at("PATCH", "/sidecars/", 503, 5);
+    fake.fail_next_at("PATCH", "/networkpolicies/", 422, 1);
     let outcome = pass(&fake, &api, &[app(1, &[443])]).await;
-    // The first object failed after 5 attempts, the second at once (422 is final), the rest went.
-    assert_eq!(outcome.executed.failed.len(), 2);
+    // The Sidecar failed after 5 attempts, the NetworkPolicy at once (422 is final), the rest
+    // went.
+    let failed: Vec<String> = outcome
+        .executed
+        .failed
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(failed.iter().any(|id| id.contains("Sidecar")), "{failed:?}");
+    assert!(
+        failed.iter().any(|id| id.contains("NetworkPolicy")),
+        "{failed:?}"
+    );
     assert_eq!(outcome.executed.created.len(), 4);
     assert_eq!(fake.writes().len(), 5 + 1 + 4);
     assert!(outcome.executed.failed[0].1.contains("injected failure"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_writes_of_a_phase_are_in_flight_together() {
+    let fake = FakeApi::new();
+    let api = ObjectApi::new(fake.client());
+    // Every create is held up by retries; one at a time, the pass would take each in turn.
+    fake.fail_next("PATCH", 503, 6);
+    let started = tokio::time::Instant::now();
+    let outcome = pass(&fake, &api, &[app(1, &[443])]).await;
+    assert_eq!(outcome.executed.created.len(), 6);
+    // Six objects each waited one backoff delay; in flight together, the pass waited about one.
+    let one_delay = Backoff::WRITE.delay(0);
+    assert!(
+        started.elapsed() < one_delay * 2,
+        "{:?} for 6 retried writes",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
