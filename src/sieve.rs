@@ -76,7 +76,9 @@ impl Sieve {
         if host.is_empty() || self.hosts.is_empty() {
             return false;
         }
-        self.hosts.binary_search_by(|h| h.as_str().cmp(host)).is_ok()
+        self.hosts
+            .binary_search_by(|h| h.as_str().cmp(host))
+            .is_ok()
             || self
                 .names
                 .binary_search(&shared_name_key(self.mode, host))
