@@ -10,7 +10,9 @@ use crate::reach::mesh::Mesh;
 use crate::reach::network_policy::{Egress, WAYPOINT_PORT, egress_gateway_pods, waypoint_pods};
 use crate::reach::routing::{Served, mesh_route, served};
 use crate::reach::service_entry::protocol_family;
-use crate::reach::set::{Reach, ReachSet, Reason, ReasonKind, SidecarUse, Via, WorkloadReach};
+use crate::reach::set::{
+    Reach, ReachSet, Reason, ReasonKind, SidecarUse, Via, WorkloadReach, only_through_others,
+};
 use crate::reach::sidecar::{MESH_DEFAULT_MODE, Sidecar, applicable};
 use crate::reach::workload::{Workload, workloads};
 
@@ -103,12 +105,7 @@ pub fn reach(packages: &[Package], mesh: &Mesh) -> ReachSet {
                 }
             }
         }
-        reaches.sort_by(|a, b| {
-            (&a.host, a.port, &a.protocol, a.via).cmp(&(&b.host, b.port, &b.protocol, b.via))
-        });
-        reaches.dedup_by(|a, b| {
-            (&a.host, a.port, &a.protocol, a.via) == (&b.host, b.port, &b.protocol, b.via)
-        });
+        let reaches = merged(reaches);
         out.push(WorkloadReach {
             sidecar: sidecar.map(|s| SidecarUse {
                 object: s.map(|s| s.meta.key.clone()),
@@ -124,6 +121,41 @@ pub fn reach(packages: &[Package], mesh: &Mesh) -> ReachSet {
         workloads: out,
         notes,
     }
+}
+
+/// Sorted by target and way; two reaches of one target and way (several objects carry it) are
+/// one, with the reasons and objects of both.
+fn merged(mut reaches: Vec<Reach>) -> Vec<Reach> {
+    reaches.sort_by(|a, b| {
+        (&a.host, a.port, &a.protocol, a.via).cmp(&(&b.host, b.port, &b.protocol, b.via))
+    });
+    let mut out: Vec<Reach> = Vec::with_capacity(reaches.len());
+    for reach in reaches {
+        match out.last_mut() {
+            Some(last)
+                if (&last.host, last.port, &last.protocol, last.via)
+                    == (&reach.host, reach.port, &reach.protocol, reach.via) =>
+            {
+                let mut reasons = std::mem::take(&mut last.reasons);
+                reasons.extend(reach.reasons);
+                let mut objects = std::mem::take(&mut last.objects);
+                objects.extend(reach.objects);
+                let mut connect = std::mem::take(&mut last.connect);
+                connect.extend(reach.connect);
+                *last = finish(
+                    reach.host,
+                    reach.port,
+                    reach.protocol,
+                    reach.via,
+                    reasons,
+                    objects,
+                    connect,
+                );
+            }
+            _ => out.push(reach),
+        }
+    }
+    out
 }
 
 fn finish(
@@ -146,6 +178,7 @@ fn finish(
         port,
         protocol,
         via,
+        cross_package: only_through_others(&reasons),
         reasons,
         objects,
         connect,
@@ -326,4 +359,121 @@ fn waypoint_reasons(
         reasons.push(no_rule());
     }
     reasons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::package_from_value;
+    use serde_json::{Value, json};
+
+    fn meta(kind: &str, api: &str, ns: &str, name: &str, labels: Value) -> Value {
+        json!({"apiVersion": api, "kind": kind, "metadata": {"namespace": ns, "name": name, "labels": labels}})
+    }
+
+    fn entry(name: &str, host: &str) -> Value {
+        let mut se = meta(
+            "ServiceEntry",
+            "networking.istio.io/v1",
+            "istio-egress-ambient",
+            name,
+            json!({"istio.io/use-waypoint": "egress-waypoint"}),
+        );
+        se["spec"] = json!({"hosts": [host], "ports": [{"name": "tls-443", "number": 443, "protocol": "TLS"}]});
+        se
+    }
+
+    /// Live objects beyond what the generator writes: a second entry for the same host, and an
+    /// entry without AuthorizationPolicy, which the waypoint opens to every client.
+    #[test]
+    fn live_objects_are_judged_by_the_rules_not_by_the_packages() {
+        let package = package_from_value(&json!({
+            "metadata": {"name": "p", "namespace": "n"},
+            "spec": {"network": {"allow": [{"direction": "Egress", "selector": {"app": "x"},
+                "serviceAccount": "x", "remoteHost": "a.com", "port": 443}]}}
+        }))
+        .unwrap();
+        let mut policy = meta(
+            "NetworkPolicy",
+            "networking.k8s.io/v1",
+            "n",
+            "np",
+            json!({}),
+        );
+        policy["spec"] = json!({"podSelector": {"matchLabels": {"app": "x"}}, "policyTypes": ["Egress"],
+            "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-egress-ambient"}}}],
+                        "ports": [{"port": 15000, "endPort": 15010}]}]});
+        let mut waypoint = meta(
+            "Gateway",
+            "gateway.networking.k8s.io/v1",
+            "istio-egress-ambient",
+            "egress-waypoint",
+            json!({}),
+        );
+        waypoint["spec"] = json!({"gatewayClassName": "istio-waypoint", "listeners": [{"name": "mesh", "port": 15008,
+            "protocol": "HBONE", "allowedRoutes": {"namespaces": {"from": "All"}}}]});
+        let mut ap = meta(
+            "AuthorizationPolicy",
+            "security.istio.io/v1",
+            "istio-egress-ambient",
+            "ap",
+            json!({}),
+        );
+        ap["spec"] = json!({"action": "ALLOW", "targetRef": {"group": "networking.istio.io", "kind": "ServiceEntry", "name": "se-2"},
+            "rules": [{"from": [{"source": {"principals": ["cluster.local/ns/n/sa/x"]}}], "to": [{"operation": {"ports": ["443"]}}]}]});
+        let objects = [
+            policy,
+            waypoint,
+            ap,
+            entry("se-1", "a.com"),
+            entry("se-2", "a.com"),
+            entry("se-3", "b.com"),
+        ];
+        let mesh = Mesh::read(objects.iter()).unwrap();
+        let set = reach(&[package], &mesh);
+        let reaches = &set.workloads[0].reaches;
+        let summary: Vec<(String, Vec<ReasonKind>, usize)> = reaches
+            .iter()
+            .map(|r| {
+                (
+                    r.target(),
+                    r.reasons.iter().map(|x| x.kind).collect(),
+                    r.objects.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                // se-1 (no policy: open) and se-2 (principal) merged: two entries, the waypoint, the policy.
+                (
+                    "a.com:443/TLS".to_string(),
+                    vec![ReasonKind::OwnRule, ReasonKind::OpenWaypoint],
+                    4
+                ),
+                (
+                    "b.com:443/TLS".to_string(),
+                    vec![ReasonKind::OpenWaypoint],
+                    2
+                ),
+            ]
+        );
+        // b.com is declared by no Package: not cross-Package, but unexplained.
+        assert!(!reaches[1].is_cross_package());
+        assert_eq!(
+            reaches[1].reasons[0].class(),
+            crate::reach::ReasonClass::Unexplained
+        );
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_named() {
+        let mut se = entry("se", "a.com");
+        se["spec"]["exportTo"] = json!(".");
+        let err = Mesh::read([&se]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "ServiceEntry istio-egress-ambient/se: spec.exportTo: expected a list, found a string"
+        );
+    }
 }

@@ -132,6 +132,8 @@ pub struct Reach {
     pub objects: Vec<ObjectKey>,
     /// What lets the workload's pods connect to the gateway or waypoint.
     pub connect: Vec<Grant>,
+    /// Reached only because of other Packages' objects ([`only_through_others`]).
+    pub cross_package: bool,
 }
 
 impl Reach {
@@ -140,14 +142,19 @@ impl Reach {
         format!("{}:{}/{}", self.host, self.port, self.protocol)
     }
 
-    /// Reached only because of other Packages' objects.
     pub fn is_cross_package(&self) -> bool {
-        let classes: Vec<ReasonClass> = self.reasons.iter().map(Reason::class).collect();
-        classes.contains(&ReasonClass::CrossPackage)
-            && !classes
-                .iter()
-                .any(|c| matches!(c, ReasonClass::Own | ReasonClass::NamespaceWide))
+        self.cross_package
     }
+}
+
+/// Whether `reasons` explain a reach only by other Packages' objects: some reason is of the
+/// cross-Package class and none is the workload's own or its namespace's.
+pub fn only_through_others(reasons: &[Reason]) -> bool {
+    let classes: Vec<ReasonClass> = reasons.iter().map(Reason::class).collect();
+    classes.contains(&ReasonClass::CrossPackage)
+        && !classes
+            .iter()
+            .any(|c| matches!(c, ReasonClass::Own | ReasonClass::NamespaceWide))
 }
 
 /// The Sidecar that configures a sidecar-mode workload's proxy.
