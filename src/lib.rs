@@ -31,6 +31,7 @@ pub mod mutate;
 pub mod request;
 pub mod settings;
 pub mod shape;
+pub mod shared_reach;
 pub mod sieve;
 pub mod validate;
 pub mod verdict;

@@ -34,6 +34,7 @@ pub mod objects;
 pub mod owner_annotation;
 pub mod parse;
 pub mod port;
+pub mod reach;
 pub mod resolve;
 pub mod rules;
 pub mod sanitize;

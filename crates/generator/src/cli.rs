@@ -24,6 +24,9 @@ pub enum Command {
     /// Show what `run` would write, from Package and live-object files (exit 2: not empty).
     #[command(long_about = crate::offline_plan::PLAN_HELP)]
     Plan(crate::offline_plan::PlanCli),
+    /// Show which workload can reach which external host and port, and why.
+    #[command(long_about = crate::reach::REACH_HELP)]
+    Reach(crate::reach::ReachCli),
     /// Run the controller in a cluster (watch Packages, write the difference).
     #[command(long_about = crate::controller::RUN_HELP)]
     Run(crate::controller::RunCli),

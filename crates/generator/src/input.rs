@@ -52,10 +52,26 @@ pub struct Document {
 
 /// Reads every source in order; `-` is stdin.
 pub fn read_sources(sources: &[String]) -> Result<Vec<Document>, InputError> {
+    read_all(sources, Emptiness::Refused)
+}
+
+/// As [`read_sources`], but a source without objects (`/dev/null`) is no error: it stands for
+/// "no Package", before one is added or after one is deleted.
+pub fn read_sources_allowing_empty(sources: &[String]) -> Result<Vec<Document>, InputError> {
+    read_all(sources, Emptiness::Allowed)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Emptiness {
+    Refused,
+    Allowed,
+}
+
+fn read_all(sources: &[String], emptiness: Emptiness) -> Result<Vec<Document>, InputError> {
     let mut documents = Vec::new();
     for source in sources {
         let text = read_text(source)?;
-        documents.extend(parse_documents(source, &text)?);
+        documents.extend(parse_documents_of(source, &text, emptiness)?);
     }
     Ok(documents)
 }
@@ -77,9 +93,19 @@ fn read_text(source: &str) -> Result<String, InputError> {
     })
 }
 
+/// [`parse_documents_of`] where an empty text is an error.
+#[cfg(test)]
+pub fn parse_documents(source: &str, text: &str) -> Result<Vec<Document>, InputError> {
+    parse_documents_of(source, text, Emptiness::Refused)
+}
+
 /// Splits a text into YAML documents at `---` lines and parses each. A `---` at the start of a
 /// line always ends a document in YAML, so splitting there keeps line numbers exact.
-pub fn parse_documents(source: &str, text: &str) -> Result<Vec<Document>, InputError> {
+fn parse_documents_of(
+    source: &str,
+    text: &str,
+    emptiness: Emptiness,
+) -> Result<Vec<Document>, InputError> {
     let mut documents = Vec::new();
     let mut count = 0;
     let mut objects = 0;
@@ -118,7 +144,7 @@ pub fn parse_documents(source: &str, text: &str) -> Result<Vec<Document>, InputE
         }
     }
     // An empty `List` (kubectl's answer on a fresh cluster) is fine; a text with no object is not.
-    if objects == 0 {
+    if objects == 0 && emptiness == Emptiness::Refused {
         return Err(InputError(format!(
             "{source}: contains no objects (empty input)"
         )));

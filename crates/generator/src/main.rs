@@ -7,6 +7,7 @@ mod input;
 mod offline_plan;
 mod output;
 mod plan;
+mod reach;
 mod render;
 #[cfg(test)]
 mod test_support;
@@ -32,6 +33,7 @@ fn main() {
             }))
         }
         Command::Plan(args) => finish(offline_plan::run_plan(&args)),
+        Command::Reach(args) => finish(reach::run_reach(&args)),
         Command::Run(args) => controller::run(args),
     };
     std::process::exit(code);

@@ -103,7 +103,10 @@ pub fn run_plan(args: &PlanCli) -> RenderOutcome {
         Vec::new()
     } else {
         match input::read_sources(&args.live) {
-            Ok(documents) => managed_objects(documents, &mut stderr),
+            Ok(documents) => managed_documents(documents, &mut stderr)
+                .into_iter()
+                .map(|d| d.value)
+                .collect(),
             Err(err) => return failure(format!("error: {err}")),
         }
     };
@@ -141,7 +144,7 @@ pub fn run_plan(args: &PlanCli) -> RenderOutcome {
 
 /// The Packages to plan with, in input order, a later copy replacing an earlier one in place.
 /// Unparseable Packages fail the plan: unlike an invalid one, we cannot tell what it replaces.
-fn overlay(inputs: Vec<PackageInput>) -> Result<Vec<Package>, Vec<String>> {
+pub(crate) fn overlay(inputs: Vec<PackageInput>) -> Result<Vec<Package>, Vec<String>> {
     let mut packages: Vec<Package> = Vec::new();
     let mut problems = Vec::new();
     for input in inputs {
@@ -187,14 +190,18 @@ fn inherit_server_fields(later: &mut Package, earlier: &Package) {
     }
 }
 
-/// Live objects of the kinds uds-egress manages; others are noted and left out.
-fn managed_objects(documents: Vec<Document>, notes: &mut Vec<String>) -> Vec<Value> {
+/// Live objects of the kinds uds-egress manages, with where each was read; others are noted and
+/// left out.
+pub(crate) fn managed_documents(
+    documents: Vec<Document>,
+    notes: &mut Vec<String>,
+) -> Vec<Document> {
     let mut objects = Vec::new();
     for document in documents {
         let managed = ObjectId::of_manifest(&document.value)
             .is_some_and(|id| managed_kind(&id.group, &id.kind).is_some());
         if managed {
-            objects.push(document.value);
+            objects.push(document);
         } else {
             let group = document
                 .value

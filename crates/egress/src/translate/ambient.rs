@@ -16,7 +16,13 @@ use crate::translate::host_aggregate::aggregate_hosts;
 use crate::translate::sidecar_shared::owner_annotations;
 
 pub const SHARED_AMBIENT_LABEL: &str = "shared-ambient-egress-resource";
-const TRUST_DOMAIN: &str = "cluster.local";
+/// The mesh's trust domain: UDS Core writes principals under `cluster.local` (semantics §3.3).
+pub const TRUST_DOMAIN: &str = "cluster.local";
+
+/// The principal of a service account: `cluster.local/ns/<ns>/sa/<sa>`.
+pub fn principal(namespace: &str, service_account: &str) -> String {
+    format!("{TRUST_DOMAIN}/ns/{namespace}/sa/{service_account}")
+}
 
 /// Who may reach a host: a service account (principal) or a whole namespace.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,9 +33,7 @@ enum Identity {
 
 fn identity(package: &Package, allow: &Allow) -> Identity {
     match allow.service_account.as_deref().filter(|s| !s.is_empty()) {
-        Some(sa) => {
-            Identity::Principal(format!("{TRUST_DOMAIN}/ns/{}/sa/{sa}", package.namespace()))
-        }
+        Some(sa) => Identity::Principal(principal(package.namespace(), sa)),
         None => Identity::Namespace(package.namespace().to_string()),
     }
 }
