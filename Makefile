@@ -85,7 +85,10 @@ WEBHOOK_SUITE := webhook=e2e/engines/webhook.bats:policy-server,openssl,$(CLUSTE
 # The generator's image (builds it through `make image-push`) and deploy/ on the API server.
 IMAGE_SUITE := image=e2e/engines/image.bats:buildah,skopeo,docker-registry,jq,bats
 DEPLOY_SUITE := deploy=e2e/engines/deploy.bats:$(CLUSTER_ENGINES)
-ENGINE_SUITES := $(KWCTL_SUITE) $(OCI_SUITE) $(IMAGE_SUITE) $(DEPLOY_SUITE) $(POLICY_SERVER_SUITE) $(WEBHOOK_SUITE)
+# The controller (`uds-egress run`) against the API server, as its own user under deploy/generator's RBAC.
+GENERATOR_SUITE := generator=e2e/engines/generator.bats:$(CLUSTER_ENGINES)
+ENGINE_SUITES := $(KWCTL_SUITE) $(OCI_SUITE) $(IMAGE_SUITE) $(DEPLOY_SUITE) $(GENERATOR_SUITE) \
+	$(POLICY_SERVER_SUITE) $(WEBHOOK_SUITE)
 
 # Kubewarden's name for the kwctl suite.
 e2e-tests: annotated-policy.wasm

@@ -7,8 +7,7 @@
 #
 # The tests run in order on one cluster; each leaves it converged for the next.
 #
-# NOT YET IN ENGINE_SUITES: written on the real API server, but not run to completion as a whole
-# (the RBAC check of issue 12 is still missing). Run it with
+# `make engine-tests` runs it (GENERATOR_SUITE); alone:
 #   e2e/engines/run-suites generator=e2e/engines/generator.bats:kube-apiserver,etcd,kubectl,jq,bats
 
 bats_require_minimum_version 1.5.0
