@@ -15,6 +15,7 @@ mod logging;
 mod metrics;
 mod object_api;
 mod pass;
+mod resources;
 mod server;
 mod watches;
 

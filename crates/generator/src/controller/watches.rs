@@ -15,18 +15,8 @@ use uds_egress_core::names::{EGRESS_AMBIENT_NAMESPACE, EGRESS_GATEWAY_NAMESPACE}
 use uds_egress_core::objects::meta::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
 use super::cache::WatchCache;
-use super::object_api::api_resource;
-use crate::plan::kinds::MANAGED_KINDS;
-
-pub fn package_resource() -> ApiResource {
-    ApiResource {
-        group: "uds.dev".into(),
-        version: "v1alpha1".into(),
-        api_version: uds_egress_core::model::API_VERSION.into(),
-        kind: uds_egress_core::model::KIND.into(),
-        plural: "packages".into(),
-    }
-}
+use super::resources::api_resource;
+use crate::plan::kinds::{MANAGED_KINDS, PACKAGE_KIND};
 
 pub struct Watches {
     pub packages: Vec<Arc<WatchCache>>,
@@ -63,7 +53,7 @@ impl Watches {
             owned: Vec::new(),
             tasks: Vec::new(),
         };
-        let package_resource = package_resource();
+        let package_resource = api_resource(&PACKAGE_KIND);
         for namespace in &package_namespaces {
             let cache = Arc::new(WatchCache::new(
                 &package_resource.api_version,
