@@ -7,7 +7,7 @@
 
 use std::cmp::Ordering;
 
-use k8s_openapi::jiff::Timestamp;
+use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::model::{Mode, Package};

@@ -2,7 +2,7 @@
 //! these (a test reads the manifests and checks), and the mocked-API tests check that every
 //! request the controller sends is one of these.
 
-use crate::plan::kinds::MANAGED_KINDS;
+use crate::plan::kinds::{MANAGED_KINDS, PACKAGE_KIND};
 
 /// Where a permission is needed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,8 +26,8 @@ pub struct ApiUsage {
 pub const OWNED_VERBS: &[&str] = &["get", "list", "watch", "create", "patch", "delete"];
 
 const PACKAGES: ApiUsage = ApiUsage {
-    group: "uds.dev",
-    resource: "packages",
+    group: PACKAGE_KIND.group,
+    resource: PACKAGE_KIND.plural,
     verbs: &["list", "watch"],
     scope: Scope::Cluster,
 };

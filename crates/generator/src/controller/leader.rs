@@ -7,9 +7,10 @@
 //! does not matter. A leader stops writing when it has not renewed within the renew deadline,
 //! which is shorter than the lease duration: it stops before anyone else may start.
 //!
-//! Why not a crate: kube-lease-manager 0.13 needs kube 5; 0.12 fits kube 4 but takes over an
+//! Why not a crate: kube-lease-manager 0.12 (reviewed when this was on kube 4) takes over an
 //! expired Lease with an unconditional patch, and kube-leader-election 0.44 acquires with a
 //! merge patch without a resourceVersion check; either can let two replicas lead at once.
+//! (kube-lease-manager 0.13, the kube 5 release, has not been reviewed.)
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -6,7 +6,6 @@
 pub mod api_usage;
 mod args;
 mod backoff;
-mod cache;
 mod debounce;
 mod events;
 mod executor;
@@ -15,7 +14,10 @@ mod logging;
 mod metrics;
 mod object_api;
 mod pass;
+mod reflect;
+mod resources;
 mod server;
+mod trim;
 mod watches;
 
 #[cfg(test)]

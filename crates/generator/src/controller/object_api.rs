@@ -8,8 +8,10 @@ use uds_egress_core::GeneratedObject;
 
 use crate::plan::Delete;
 use crate::plan::identity::ObjectId;
-use crate::plan::kinds::{ManagedKind, managed_kind};
+use crate::plan::kinds::managed_kind;
 use crate::plan::managed_fields::FIELD_MANAGER;
+
+use super::resources::{api_resource, manifest};
 
 /// Why a call failed.
 #[derive(Debug)]
@@ -28,21 +30,10 @@ impl std::fmt::Display for CallError {
     }
 }
 
-/// The API resource of a managed kind, for `Api<DynamicObject>`.
-pub fn api_resource(kind: &ManagedKind) -> ApiResource {
-    ApiResource {
-        group: kind.group.to_string(),
-        version: kind.version.to_string(),
-        api_version: kind.api_version(),
-        kind: kind.kind.to_string(),
-        plural: kind.plural.to_string(),
-    }
-}
-
 /// How many calls of one kind of work (the existence checks before creating, the writes of one
-/// phase) are in flight at once. One at a time took a 1,000-Package initial sync past five minutes
-/// on the real API server, which stores concurrent writes in one batch; eight keeps a sync to
-/// seconds without being a burst an API server's priority and fairness would have to hold back.
+/// phase) are in flight at once. One at a time, every call waits for the one before it to be
+/// stored; in flight together, the API server and etcd commit them in batches. Eight is a small
+/// burst for an API server's priority and fairness to admit.
 pub const CALLS_IN_FLIGHT: usize = 8;
 
 #[derive(Clone)]
@@ -55,28 +46,29 @@ impl ObjectApi {
         ObjectApi { client }
     }
 
-    fn api(&self, id: &ObjectId) -> Result<Api<DynamicObject>, CallError> {
+    fn api(&self, id: &ObjectId) -> Result<(Api<DynamicObject>, ApiResource), CallError> {
         let kind = managed_kind(&id.group, &id.kind)
             .ok_or_else(|| CallError::UnknownKind(format!("{} ({})", id.kind, id.group)))?;
-        Ok(Api::namespaced_with(
-            self.client.clone(),
-            &id.namespace,
-            &api_resource(kind),
-        ))
+        let resource = api_resource(kind);
+        let api = Api::namespaced_with(self.client.clone(), &id.namespace, &resource);
+        Ok((api, resource))
     }
 
     /// The live object, `None` when there is none.
     pub async fn get(&self, id: &ObjectId) -> Result<Option<Value>, CallError> {
-        let api = self.api(id)?;
+        let (api, resource) = self.api(id)?;
         let found = api.get_opt(&id.name).await.map_err(CallError::Api)?;
-        Ok(found.map(|object| with_type(object, id)))
+        found
+            .map(|object| manifest(object, &resource))
+            .transpose()
+            .map_err(|error| CallError::Api(kube::Error::SerdeError(error)))
     }
 
     /// Server-side apply under our field manager; `force` takes over fields another manager
     /// holds, so it is only ever set for objects that carry our label.
     pub async fn apply(&self, object: &GeneratedObject, force: bool) -> Result<(), CallError> {
         let id = ObjectId::of_key(&object.key);
-        let api = self.api(&id)?;
+        let (api, _) = self.api(&id)?;
         let mut params = PatchParams::apply(FIELD_MANAGER);
         if force {
             params = params.force();
@@ -90,7 +82,7 @@ impl ObjectApi {
     /// Deletes the object if it is still the one we saw (uid and resourceVersion). Already gone
     /// counts as done.
     pub async fn delete(&self, delete: &Delete) -> Result<(), CallError> {
-        let api = self.api(&delete.id)?;
+        let (api, _) = self.api(&delete.id)?;
         let params = DeleteParams {
             preconditions: Some(Preconditions {
                 uid: delete.uid.clone(),
@@ -104,15 +96,4 @@ impl ObjectApi {
             Err(error) => Err(CallError::Api(error)),
         }
     }
-}
-
-/// A DynamicObject as a manifest that names its own apiVersion and kind (list and get
-/// responses may leave them out).
-pub fn with_type(object: DynamicObject, id: &ObjectId) -> Value {
-    let mut value = serde_json::to_value(&object).unwrap_or(Value::Null);
-    if let (Some(map), Some(kind)) = (value.as_object_mut(), managed_kind(&id.group, &id.kind)) {
-        map.insert("apiVersion".into(), Value::String(kind.api_version()));
-        map.insert("kind".into(), Value::String(kind.kind.to_string()));
-    }
-    value
 }

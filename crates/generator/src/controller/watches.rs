@@ -1,37 +1,24 @@
 //! The watches: Packages (all namespaces or the listed ones) and the owned objects of every
-//! managed kind (selected by the managed-by label), each feeding a cache and a change counter.
+//! managed kind (selected by the managed-by label), each a kube reflector store feeding the
+//! change counter.
 
-use std::sync::Arc;
-
-use futures::StreamExt;
 use kube::Client;
-use kube::api::{Api, ApiResource, DynamicObject};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::watcher;
 use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tracing::warn;
 use uds_egress_core::names::{EGRESS_AMBIENT_NAMESPACE, EGRESS_GATEWAY_NAMESPACE};
 use uds_egress_core::objects::meta::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
-use super::cache::WatchCache;
-use super::object_api::api_resource;
-use crate::plan::kinds::MANAGED_KINDS;
-
-pub fn package_resource() -> ApiResource {
-    ApiResource {
-        group: "uds.dev".into(),
-        version: "v1alpha1".into(),
-        api_version: uds_egress_core::model::API_VERSION.into(),
-        kind: uds_egress_core::model::KIND.into(),
-        plural: "packages".into(),
-    }
-}
+use super::reflect::{self, Reflected, WatchSpec};
+use super::resources::api_resource;
+use super::trim::Trim;
+use crate::plan::kinds::{MANAGED_KINDS, PACKAGE_KIND};
 
 pub struct Watches {
-    pub packages: Vec<Arc<WatchCache>>,
-    pub owned: Vec<Arc<WatchCache>>,
-    pub tasks: Vec<JoinHandle<()>>,
+    packages: Vec<Reflected>,
+    owned: Vec<Reflected>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl Watches {
@@ -63,103 +50,55 @@ impl Watches {
             owned: Vec::new(),
             tasks: Vec::new(),
         };
-        let package_resource = package_resource();
-        for namespace in &package_namespaces {
-            let cache = Arc::new(WatchCache::new(
-                &package_resource.api_version,
-                &package_resource.kind,
-                false,
-            ));
-            watches.tasks.push(spawn_watch(
-                client,
-                &package_resource,
-                namespace.as_deref(),
-                watcher::Config::default(),
-                cache.clone(),
-                changes.clone(),
-            ));
-            watches.packages.push(cache);
+        for namespace in package_namespaces {
+            let spec = WatchSpec {
+                resource: api_resource(&PACKAGE_KIND),
+                namespace,
+                config: watcher::Config::default(),
+                trim: Trim::Package,
+            };
+            let (store, task) = reflect::spawn(client, spec, changes.clone());
+            watches.packages.push(store);
+            watches.tasks.push(task);
         }
         let selector = format!("{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}");
         for kind in MANAGED_KINDS {
-            let resource = api_resource(kind);
             for namespace in &owned_namespaces {
-                let cache = Arc::new(WatchCache::new(&resource.api_version, &resource.kind, true));
-                watches.tasks.push(spawn_watch(
-                    client,
-                    &resource,
-                    namespace.as_deref(),
-                    watcher::Config::default().labels(&selector),
-                    cache.clone(),
-                    changes.clone(),
-                ));
-                watches.owned.push(cache);
+                let spec = WatchSpec {
+                    resource: api_resource(kind),
+                    namespace: namespace.clone(),
+                    config: watcher::Config::default().labels(&selector),
+                    trim: Trim::Owned,
+                };
+                let (store, task) = reflect::spawn(client, spec, changes.clone());
+                watches.owned.push(store);
+                watches.tasks.push(task);
             }
         }
         watches
     }
 
+    /// Whether every store has been listed once. `wait_until_ready` is polled, not awaited:
+    /// the control loop already wakes on every change (a completed list is one) and debounces
+    /// them, so the first pass waits for a quiet moment after the last list like every later
+    /// pass, and the loop keeps publishing leadership meanwhile. Stores stay ready through
+    /// later relists and outages (see `Health` for how an outage shows).
     pub fn synced(&self) -> bool {
-        self.packages.iter().chain(&self.owned).all(|c| c.synced())
+        self.packages
+            .iter()
+            .chain(&self.owned)
+            .all(Reflected::ready)
     }
 
     pub fn packages(&self) -> Vec<Value> {
-        self.packages.iter().flat_map(|c| c.snapshot()).collect()
+        self.packages.iter().flat_map(Reflected::snapshot).collect()
     }
 
     pub fn owned(&self) -> Vec<Value> {
-        self.owned.iter().flat_map(|c| c.snapshot()).collect()
+        self.owned.iter().flat_map(Reflected::snapshot).collect()
     }
 
     pub fn abort(&self) {
         self.tasks.iter().for_each(JoinHandle::abort);
-    }
-}
-
-fn spawn_watch(
-    client: &Client,
-    resource: &ApiResource,
-    namespace: Option<&str>,
-    config: watcher::Config,
-    cache: Arc<WatchCache>,
-    changes: watch::Sender<u64>,
-) -> JoinHandle<()> {
-    let api: Api<DynamicObject> = match namespace {
-        Some(ns) => Api::namespaced_with(client.clone(), ns, resource),
-        None => Api::all_with(client.clone(), resource),
-    };
-    let what = format!(
-        "{} in {}",
-        resource.plural,
-        namespace.unwrap_or("all namespaces")
-    );
-    tokio::spawn(async move {
-        let mut stream = Box::pin(watcher(api, config).default_backoff());
-        while let Some(item) = stream.next().await {
-            match item {
-                Ok(event) => {
-                    cache.apply(event);
-                    changes.send_modify(|n| *n = n.wrapping_add(1));
-                }
-                Err(error) => {
-                    if is_not_served(&error) {
-                        if !cache.synced() {
-                            warn!(watch = %what, kind = cache.kind(), "kind not served (CRD not installed?): treated as empty");
-                            cache.mark_absent();
-                            changes.send_modify(|n| *n = n.wrapping_add(1));
-                        }
-                    } else {
-                        warn!(watch = %what, %error, "watch failed, retrying");
-                    }
-                }
-            }
-        }
-    })
-}
-
-fn is_not_served(error: &watcher::Error) -> bool {
-    match error {
-        watcher::Error::InitialListFailed(kube::Error::Api(status)) => status.code == 404,
-        _ => false,
     }
 }

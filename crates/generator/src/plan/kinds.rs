@@ -1,6 +1,7 @@
-//! The kinds of object the generator writes, and where they are served.
+//! The kinds of object the generator writes, and where they are served; and Package, the one it
+//! reads.
 
-/// One kind the generator owns objects of.
+/// One kind the generator owns objects of (or, for [`PACKAGE_KIND`], reads).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ManagedKind {
     /// API group; `""` would be the core group (none of ours is).
@@ -64,9 +65,32 @@ pub const MANAGED_KINDS: &[ManagedKind] = &[
     },
 ];
 
+/// The UDS Package, watched but never written. Described like the managed kinds so that every
+/// kind the controller calls the API for is one table row away from its `ApiResource`.
+pub const PACKAGE_KIND: ManagedKind = ManagedKind {
+    group: "uds.dev",
+    version: "v1alpha1",
+    kind: uds_egress_core::model::KIND,
+    plural: "packages",
+};
+
 /// The managed kind of `(group, kind)`, if it is one.
 pub fn managed_kind(group: &str, kind: &str) -> Option<&'static ManagedKind> {
     MANAGED_KINDS
         .iter()
         .find(|k| k.group == group && k.kind == kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_package_kind_is_the_cores() {
+        assert_eq!(
+            PACKAGE_KIND.api_version(),
+            uds_egress_core::model::API_VERSION
+        );
+        assert!(managed_kind(PACKAGE_KIND.group, PACKAGE_KIND.kind).is_none());
+    }
 }

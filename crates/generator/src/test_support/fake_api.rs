@@ -123,6 +123,18 @@ impl FakeApi {
         state.objects.insert(path, manifest);
     }
 
+    /// Like `insert`, but stored (and so listed and watched) without apiVersion and kind, as
+    /// the API server sends list items.
+    pub fn insert_untyped(&self, manifest: Value) {
+        let path = object_path(&manifest);
+        self.insert(manifest);
+        let mut state = self.lock();
+        if let Some(map) = state.objects.get_mut(&path).and_then(Value::as_object_mut) {
+            map.remove("apiVersion");
+            map.remove("kind");
+        }
+    }
+
     /// The next `times` requests with `method` get `status` (with a Status body).
     pub fn fail_next(&self, method: &'static str, status: u16, times: usize) {
         self.lock().injected.push_back(Injected {

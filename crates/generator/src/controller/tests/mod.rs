@@ -4,6 +4,7 @@ mod history;
 mod leader;
 mod rbac;
 mod run_loop;
+mod watches;
 mod writes;
 
 use serde_json::Value;
