@@ -210,7 +210,7 @@ check-version:
 		|| { echo "metadata.yml does not announce version $(VERSION) of Cargo.toml"; exit 1; }
 
 # FUZZ_SMOKE_SECONDS: how long `test` runs each fuzz target (a smoke run; `make fuzz` for longer).
-FUZZ_SMOKE_SECONDS ?= 40
+FUZZ_SMOKE_SECONDS ?= 25
 test: fmt lint check-version policy.wasm noop-policy.wasm core-wasm
 	cargo test --workspace
 	$(MAKE) --no-print-directory engine-tests

@@ -70,9 +70,9 @@ teardown_file() {
 }
 
 # `kwctl run` with the suite's defaults: no colours in the logs, no Sigstore fetch, and stopped
-# after KWCTL_SECONDS (default 60), so that a kwctl that waits forever fails instead of hanging.
+# after KWCTL_SECONDS (default 20; a run takes about 1 s), so that a kwctl that waits forever fails instead of hanging.
 kwctl_run() {
-  RUST_BACKTRACE=0 timeout "${KWCTL_SECONDS:-60}" kwctl --no-color run --sigstore-trust-config "$TRUST_CONFIG" "$@"
+  RUST_BACKTRACE=0 timeout "${KWCTL_SECONDS:-20}" kwctl --no-color run --sigstore-trust-config "$TRUST_CONFIG" "$@"
 }
 
 # Case $1 of cases.json as compact JSON.
@@ -142,12 +142,26 @@ PY
 
 # kwctl context-aware on request file $2 with settings $3 against the test cluster: its response
 # in $RUNS/$1.json, the exchanges it recorded in $RUNS/$1.rec.yml, its log in $RUNS/$1.log.
+#
+# kwctl 1.31 now and then never gets past "creating new reflector" (twice in some 400 runs
+# here, for any case, against a healthy API server): killed by the timeout (exit 124), that run
+# is made once more and the suite says so. Any other failure, or a second hang, fails the case.
 kwctl_case() {
+  local name=$1 request=$2 settings=$3 status=0
+  kwctl_context_aware "$@" || status=$?
+  if [ "$status" = 124 ]; then
+    echo "# $name: kwctl hung at its reflectors for ${KWCTL_SECONDS:-20} s; running it once more" >&3
+    status=0
+    kwctl_context_aware "$@" || status=$?
+  fi
+  [ "$status" = 0 ] \
+    || { echo "kwctl failed on $name (exit $status): $(grep -v '^ ' "$RUNS/$name.log" | tail -3)"; return 1; }
+}
+kwctl_context_aware() {
   local name=$1 request=$2 settings=$3
   kwctl_run --allow-context-aware --request-path "$request" --settings-json "$settings" \
     --record-host-capabilities-interactions "$RUNS/$name.rec.yml" "$POLICY" \
-    >"$RUNS/$name.json" 2>"$RUNS/$name.log" \
-    || { echo "kwctl failed on $name: $(grep -v '^ ' "$RUNS/$name.log" | tail -3)"; return 1; }
+    >"$RUNS/$name.json" 2>"$RUNS/$name.log"
 }
 
 # The fields name, request (a path), settings (JSON) and cluster (a path or nothing) of case $1,
