@@ -254,7 +254,7 @@ API_SERVER_ENGINES := kube-apiserver etcd kubectl jq
 # its size only if an earlier `make image` left it (see bench/src/image_size.rs).
 bench: policy.wasm noop-policy.wasm $(if $(filter dev,$(BENCH_PROFILE)),,image)
 	cargo build $(BENCH_CARGO) --bins --bench desired_state
-	rm -f $(API_SERVER_FIGURES)
+	mkdir -p $(BENCH_DIR) && rm -f $(API_SERVER_FIGURES)
 	@if path=$$(e2e/engines/engine-path $(API_SERVER_ENGINES)); then \
 		echo "### figure 5: the controller on kube-apiserver ($(API_SERVER_SIZE): Packages, updates)"; \
 		PATH=$$path UDS_EGRESS_BIN=$(BENCH_BIN)/uds-egress \
