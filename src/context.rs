@@ -16,33 +16,11 @@ use uds_egress_core::rules::conflict_scope::ConflictScope;
 use uds_egress_core::rules::conflicts::ConflictIndex;
 use uds_egress_core::violation::{Code, Violation, allow_path};
 
-use uds_egress_core::rules::config::RuleConfig;
-
 use crate::cluster::{Cluster, Listing, LookupError};
 use crate::listed::{self, HostClaim};
-use crate::shared_reach::shared_reach_warnings;
 use crate::sieve::Sieve;
 
-/// What the cluster says about a Package: its violations and, when there are none, the
-/// warnings that need other Packages (issue 15: reach opened through shared objects).
-#[derive(Debug, Default, PartialEq)]
-pub struct ContextReview {
-    pub violations: Vec<Violation>,
-    pub warnings: Vec<String>,
-}
-
-/// The context review of `package`, or the first lookup that failed. `rules` render the Packages
-/// for the reach warning.
-pub fn context_review(
-    package: &Package,
-    cluster: &dyn Cluster,
-    rules: &RuleConfig,
-) -> Result<ContextReview, LookupError> {
-    review_of(package, cluster, Listed::Sieved, rules)
-}
-
 /// Every context violation of `package`, or the first lookup that failed.
-#[cfg(test)]
 pub fn context_violations(
     package: &Package,
     cluster: &dyn Cluster,
@@ -59,21 +37,11 @@ enum Listed {
     All,
 }
 
-#[cfg(test)]
 fn violations_of(
     package: &Package,
     cluster: &dyn Cluster,
     listed: Listed,
 ) -> Result<Vec<Violation>, LookupError> {
-    review_of(package, cluster, listed, &RuleConfig::default()).map(|review| review.violations)
-}
-
-fn review_of(
-    package: &Package,
-    cluster: &dyn Cluster,
-    listed: Listed,
-    rules: &RuleConfig,
-) -> Result<ContextReview, LookupError> {
     // Only the Packages that can take part in a conflict are indexed: the answer is the same
     // (see `ConflictScope`), and the cost no longer grows with every Package in the cluster.
     // The sieve finds them in the reply's bytes, so the others are not even parsed.
@@ -85,13 +53,11 @@ fn review_of(
         #[cfg(test)]
         Listed::All => listed::packages(&reply)?,
     };
-    let is_reviewed = |other: &Package| {
-        other.namespace() == package.namespace() && other.name() == package.name()
-    };
-    let stored = parsed.iter().find(|other| is_reviewed(other)).cloned();
     let mut others: Vec<Package> = parsed
         .into_iter()
-        .filter(|other| !is_reviewed(other))
+        .filter(|other| {
+            !(other.namespace() == package.namespace() && other.name() == package.name())
+        })
         .filter(|other| scope.touches(other))
         .collect();
     // The host returns objects in no stable order; sorting keeps messages deterministic.
@@ -103,26 +69,16 @@ fn review_of(
     }
     let violations = index.check(package);
     // Already refused: the Istio lookups would only cost time.
-    if !violations.is_empty() {
-        return Ok(ContextReview {
-            violations,
-            warnings: Vec::new(),
-        });
+    if !violations.is_empty() || package.mode() != Mode::Sidecar || !package.has_host_rules() {
+        return Ok(violations);
     }
-    let mut review = ContextReview::default();
-    if package.mode() == Mode::Sidecar && package.has_host_rules() {
-        for claimant in [&Claimant::GATEWAY, &Claimant::VIRTUAL_SERVICE] {
-            let reply = cluster.list(claimant.listing)?;
-            let claims = listed::foreign_claims(claimant.listing, &reply)?;
-            review
-                .violations
-                .extend(foreign_claims(package, claimant, &claims));
-        }
+    let mut violations = Vec::new();
+    for claimant in [&Claimant::GATEWAY, &Claimant::VIRTUAL_SERVICE] {
+        let reply = cluster.list(claimant.listing)?;
+        let claims = listed::foreign_claims(claimant.listing, &reply)?;
+        violations.extend(foreign_claims(package, claimant, &claims));
     }
-    if review.violations.is_empty() {
-        review.warnings = shared_reach_warnings(package, &others, stored.as_ref(), rules);
-    }
-    Ok(review)
+    Ok(violations)
 }
 
 /// How one kind of Istio object claims hosts, and how UDS Core words a clash with it.

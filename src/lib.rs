@@ -31,7 +31,6 @@ pub mod mutate;
 pub mod request;
 pub mod settings;
 pub mod shape;
-pub mod shared_reach;
 pub mod sieve;
 pub mod validate;
 pub mod verdict;

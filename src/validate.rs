@@ -14,7 +14,7 @@ use uds_egress_core::rules::validate_package;
 use uds_egress_core::violation::{Code, Violation};
 
 use crate::cluster::Cluster;
-use crate::context::context_review;
+use crate::context::context_violations;
 use crate::json_path::failing_path;
 use crate::limits::{MAX_PAYLOAD_BYTES, check_object_size, count_host_rules};
 use crate::mutate::mutate;
@@ -143,23 +143,17 @@ fn judge(
     fill_identity(&mut package, request);
 
     let mut violations = validate_package(&package, &config.rules);
-    let mut shared_reach = Vec::new();
     if violations.is_empty() && config.context_aware {
-        match context_review(&package, cluster, &config.rules) {
-            Ok(review) => {
-                violations = review.violations;
-                shared_reach = review.warnings;
-            }
+        match context_violations(&package, cluster) {
+            Ok(found) => violations = found,
             Err(lookup) => return Verdict::reject(lookup.to_string(), Some(CODE_LOOKUP_FAILED)),
         }
     }
     if !violations.is_empty() {
         return Verdict::violations(&violations);
     }
-    let mut all_warnings = warnings(&package, &config.fronting_hosts);
-    all_warnings.extend(shared_reach);
     Verdict::Accept {
-        warnings: all_warnings,
+        warnings: warnings(&package, &config.fronting_hosts),
         mutated: (mutated != object).then_some(mutated),
     }
 }
