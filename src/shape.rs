@@ -40,17 +40,8 @@ pub fn shape_violation(object: &Value) -> Option<Violation> {
         })
 }
 
-/// How a JSON value is named in messages.
-pub fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
+/// How a JSON value is named in messages (the core's wording, shared with `uds-egress reach`).
+pub use uds_egress_core::json_type::json_type;
 
 #[cfg(test)]
 mod tests {

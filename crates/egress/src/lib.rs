@@ -26,6 +26,7 @@ pub mod desired;
 pub mod field_error;
 mod fnv;
 pub mod host_pattern;
+pub mod json_type;
 pub mod manifest;
 pub mod model;
 pub mod names;

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::json_type::json_type;
+
 /// A label map, sorted: selectors and labels are compared as sets.
 pub type Labels = BTreeMap<String, String>;
 
@@ -175,18 +177,7 @@ impl<'a> Field<'a> {
     }
 
     fn wrong(&self, found: &Value, expected: &str) -> FieldError {
-        self.message(&format!("expected {expected}, found {}", kind_of(found)))
-    }
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
+        self.message(&format!("expected {expected}, found {}", json_type(found)))
     }
 }
 
