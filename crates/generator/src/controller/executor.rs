@@ -8,7 +8,7 @@ use tracing::{info, warn};
 use uds_egress_core::GeneratedObject;
 
 use super::backoff::{Backoff, is_retryable, status_code};
-use super::object_api::{CALLS_IN_FLIGHT, CallError, ObjectApi};
+use super::object_api::{WRITES_IN_FLIGHT, CallError, ObjectApi};
 use crate::plan::identity::{ObjectId, is_owned, uid_and_version};
 use crate::plan::{Delete, Plan};
 
@@ -43,7 +43,7 @@ pub struct Executor<'a> {
 impl Executor<'_> {
     /// Creates, then updates, then deletes: a phase starts when the one before it is over, so
     /// that what an update or a delete relies on is already there. Within a phase up to
-    /// [`CALLS_IN_FLIGHT`] writes run at once (the API server batches their storage); the
+    /// [`WRITES_IN_FLIGHT`] writes run at once (the API server batches their storage); the
     /// outcomes are kept in plan order.
     pub async fn execute(&self, plan: &Plan) -> Executed {
         let mut done = Executed::default();
@@ -56,10 +56,10 @@ impl Executor<'_> {
             plan.deletes.iter().map(Step::Delete).collect(),
         ];
         for steps in phases {
-            // Futures collected first, from a named method: see `pass::existing`.
+            // Futures collected first, from a named method: see `existence::foreign_objects`.
             let runs: Vec<_> = steps.into_iter().map(|step| self.run(step)).collect();
             let outcomes: Vec<(Step<'_>, Outcome)> =
-                stream::iter(runs).buffered(CALLS_IN_FLIGHT).collect().await;
+                stream::iter(runs).buffered(WRITES_IN_FLIGHT).collect().await;
             for (step, outcome) in outcomes {
                 record(&mut done, &step, outcome);
             }

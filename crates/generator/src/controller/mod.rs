@@ -8,6 +8,7 @@ mod args;
 mod backoff;
 mod debounce;
 mod events;
+mod existence;
 mod executor;
 mod leader;
 mod logging;
@@ -201,6 +202,7 @@ impl ControlLoop {
             let input = PassInput {
                 packages: &packages,
                 live: watches.owned(),
+                scopes: watches.owned_scopes(),
                 config: &self.config,
                 dry_run: self.dry_run,
             };

@@ -2,9 +2,12 @@
 //! one. No retries here (see `executor`).
 
 use kube::Client;
-use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams, Preconditions};
+use kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, Preconditions,
+};
 use serde_json::Value;
 use uds_egress_core::GeneratedObject;
+use uds_egress_core::objects::meta::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
 use crate::plan::Delete;
 use crate::plan::identity::ObjectId;
@@ -13,12 +16,21 @@ use crate::plan::managed_fields::FIELD_MANAGER;
 
 use super::resources::{api_resource, manifest};
 
+/// Objects per page of a list: large enough to need few pages, small enough for one reply.
+const LIST_PAGE: u32 = 500;
+
 /// Why a call failed.
 #[derive(Debug)]
 pub enum CallError {
     Api(kube::Error),
     /// Not one of the kinds the generator manages: never sent.
     UnknownKind(String),
+}
+
+fn resource(group: &str, kind: &str) -> Result<ApiResource, CallError> {
+    managed_kind(group, kind)
+        .map(api_resource)
+        .ok_or_else(|| CallError::UnknownKind(format!("{kind} ({group})")))
 }
 
 impl std::fmt::Display for CallError {
@@ -30,11 +42,17 @@ impl std::fmt::Display for CallError {
     }
 }
 
-/// How many calls of one kind of work (the existence checks before creating, the writes of one
-/// phase) are in flight at once. One at a time, every call waits for the one before it to be
-/// stored; in flight together, the API server and etcd commit them in batches. Eight is a small
-/// burst for an API server's priority and fairness to admit.
-pub const CALLS_IN_FLIGHT: usize = 8;
+/// How many existence checks (GETs before creating) are in flight at once: reads are cheap for
+/// the API server, and eight already keep it busy.
+pub const CHECKS_IN_FLIGHT: usize = 8;
+
+/// How many writes of one phase are in flight at once. One at a time, every write waits for the
+/// one before it to be stored; in flight together, the API server and etcd commit them in
+/// batches. Measured on kube-apiserver 1.20 with etcd (2 cores, server-side apply of Istio
+/// objects): 8 in flight store about 560 objects/s, 32 about 700/s, 64 about 800/s. 32 stays far
+/// below the server's default limit of 200 mutating requests in flight, leaving room for every
+/// other client.
+pub const WRITES_IN_FLIGHT: usize = 32;
 
 #[derive(Clone)]
 pub struct ObjectApi {
@@ -47,11 +65,37 @@ impl ObjectApi {
     }
 
     fn api(&self, id: &ObjectId) -> Result<(Api<DynamicObject>, ApiResource), CallError> {
-        let kind = managed_kind(&id.group, &id.kind)
-            .ok_or_else(|| CallError::UnknownKind(format!("{} ({})", id.kind, id.group)))?;
-        let resource = api_resource(kind);
+        let resource = resource(&id.group, &id.kind)?;
         let api = Api::namespaced_with(self.client.clone(), &id.namespace, &resource);
         Ok((api, resource))
+    }
+
+    /// (namespace, name) of every object of a managed kind in `namespace` (`None`: all) that
+    /// does not carry our managed-by label: one metadata-only list, in pages.
+    pub async fn unlabelled_names(
+        &self,
+        group: &str,
+        kind: &str,
+        namespace: Option<&str>,
+    ) -> Result<Vec<(String, String)>, CallError> {
+        let resource = resource(group, kind)?;
+        let api: Api<DynamicObject> = match namespace {
+            Some(ns) => Api::namespaced_with(self.client.clone(), ns, &resource),
+            None => Api::all_with(self.client.clone(), &resource),
+        };
+        let selector = format!("{MANAGED_BY_LABEL}!={MANAGED_BY_VALUE}");
+        let mut params = ListParams::default().labels(&selector).limit(LIST_PAGE);
+        let mut names = Vec::new();
+        loop {
+            let page = api.list_metadata(&params).await.map_err(CallError::Api)?;
+            names.extend(page.items.into_iter().filter_map(|item| {
+                Some((item.metadata.namespace?, item.metadata.name?))
+            }));
+            match page.metadata.continue_ {
+                Some(token) if !token.is_empty() => params = params.continue_token(&token),
+                _ => return Ok(names),
+            }
+        }
     }
 
     /// The live object, `None` when there is none.

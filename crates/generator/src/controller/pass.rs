@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use futures::{StreamExt, stream};
 use k8s_openapi::api::core::v1::ObjectReference;
 use serde_json::Value;
 use tracing::{info, warn};
@@ -13,7 +12,8 @@ use uds_egress_core::{GeneratedObject, Package, RuleConfig, desired_state};
 
 use super::backoff::Backoff;
 use super::executor::{Executed, Executor};
-use super::object_api::{CALLS_IN_FLIGHT, ObjectApi};
+use super::existence::foreign_objects;
+use super::object_api::ObjectApi;
 use crate::plan::identity::ObjectId;
 use crate::plan::kinds::managed_kind;
 use crate::plan::{Conflict, Plan, contributes, plan, report};
@@ -23,6 +23,8 @@ pub struct PassInput<'a> {
     pub packages: &'a [Value],
     /// Live owned objects as the watch caches hold them.
     pub live: Vec<Value>,
+    /// The namespaces the owned-object watches cover (`None`: all of them).
+    pub scopes: &'a [Option<String>],
     pub config: &'a RuleConfig,
     /// Plan and log; write nothing.
     pub dry_run: bool,
@@ -99,14 +101,7 @@ pub async fn run_pass(
     let mut planned = plan(&state.objects, &live);
     // The caches hold only labelled objects: an object with the name of one we would create may
     // exist without the label. Look before creating, so that it is never taken over.
-    // Futures collected first, from a named function: a closure returning an async block here
-    // makes the pass future not provably `Send` (rust-lang/rust#102211).
-    let checks: Vec<_> = planned.creates.iter().map(|o| existing(api, o)).collect();
-    let found: Vec<Value> = stream::iter(checks)
-        .buffered(CALLS_IN_FLIGHT)
-        .filter_map(std::future::ready)
-        .collect()
-        .await;
+    let found = foreign_objects(api, &planned.creates, input.scopes).await;
     if !found.is_empty() {
         live.extend(found);
         planned = plan(&state.objects, &live);
@@ -280,17 +275,5 @@ fn package_reference(package: &Package) -> ObjectReference {
         uid: package.metadata.uid.clone(),
         resource_version: package.metadata.resource_version.clone(),
         ..ObjectReference::default()
-    }
-}
-
-/// The live object of `object`'s name, if any (a failed check is logged and counts as none).
-async fn existing(api: &ObjectApi, object: &GeneratedObject) -> Option<Value> {
-    let id = ObjectId::of_key(&object.key);
-    match api.get(&id).await {
-        Ok(existing) => existing,
-        Err(error) => {
-            warn!(object = %id, %error, "could not check for an existing object");
-            None
-        }
     }
 }

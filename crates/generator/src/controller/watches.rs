@@ -16,6 +16,8 @@ use super::trim::Trim;
 use crate::plan::kinds::{MANAGED_KINDS, PACKAGE_KIND};
 
 pub struct Watches {
+    /// Where the owned objects are watched: all namespaces (`None`), or the listed ones.
+    owned_scopes: Vec<Option<String>>,
     packages: Vec<Reflected>,
     owned: Vec<Reflected>,
     tasks: Vec<JoinHandle<()>>,
@@ -46,6 +48,7 @@ impl Watches {
         };
 
         let mut watches = Watches {
+            owned_scopes: owned_namespaces.clone(),
             packages: Vec::new(),
             owned: Vec::new(),
             tasks: Vec::new(),
@@ -92,6 +95,11 @@ impl Watches {
 
     pub fn packages(&self) -> Vec<Value> {
         self.packages.iter().flat_map(Reflected::snapshot).collect()
+    }
+
+    /// The namespaces the owned-object watches cover (`None`: all of them).
+    pub fn owned_scopes(&self) -> &[Option<String>] {
+        &self.owned_scopes
     }
 
     pub fn owned(&self) -> Vec<Value> {

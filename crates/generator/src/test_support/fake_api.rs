@@ -266,14 +266,7 @@ fn handle(state: &mut State, request: &Recorded) -> Response<FakeBody> {
                     .iter()
                     .filter(|(p, _)| in_collection(&path, p))
                     .map(|(_, o)| o)
-                    .filter(|o| {
-                        selector.as_ref().is_none_or(|(key, value)| {
-                            o.pointer("/metadata/labels")
-                                .and_then(|l| l.get(key))
-                                .and_then(Value::as_str)
-                                == Some(value.as_str())
-                        })
-                    })
+                    .filter(|o| selector.as_ref().is_none_or(|s| s.matches(o)))
                     .collect();
                 if is_collection(&path) {
                     ok(&json!({"apiVersion": "v1", "kind": "List",
@@ -403,8 +396,25 @@ fn in_collection(collection: &str, object_path: &str) -> bool {
     parts.len() == 3 && parts.get(1) == Some(&plural)
 }
 
-/// `key=value` of a `labelSelector` query parameter (the only form the controller uses).
-fn label_selector(query: &str) -> Option<(String, String)> {
+/// A `labelSelector` of the two forms the controller uses: `key=value` and `key!=value` (which
+/// also selects objects without the label).
+struct LabelSelector {
+    key: String,
+    value: String,
+    negated: bool,
+}
+
+impl LabelSelector {
+    fn matches(&self, object: &Value) -> bool {
+        let label = object
+            .pointer("/metadata/labels")
+            .and_then(|l| l.get(&self.key))
+            .and_then(Value::as_str);
+        (label == Some(self.value.as_str())) != self.negated
+    }
+}
+
+fn label_selector(query: &str) -> Option<LabelSelector> {
     let raw = query
         .split('&')
         .find_map(|p| p.strip_prefix("labelSelector="))?;
@@ -412,10 +422,18 @@ fn label_selector(query: &str) -> Option<(String, String)> {
         .replace("%2F", "/")
         .replace("%2f", "/")
         .replace("%3D", "=")
-        .replace("%3d", "=");
-    decoded
-        .split_once('=')
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .replace("%3d", "=")
+        .replace("%21", "!");
+    let (key, value) = decoded.split_once('=')?;
+    let (key, negated) = match key.strip_suffix('!') {
+        Some(key) => (key, true),
+        None => (key, false),
+    };
+    Some(LabelSelector {
+        key: key.to_string(),
+        value: value.to_string(),
+        negated,
+    })
 }
 
 fn is_collection(path: &str) -> bool {

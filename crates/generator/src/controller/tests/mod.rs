@@ -22,6 +22,7 @@ async fn pass(fake: &FakeApi, api: &ObjectApi, packages: &[Value]) -> PassOutcom
     let input = PassInput {
         packages,
         live: fake.owned_objects(),
+        scopes: &[None],
         config: &config(),
         dry_run: false,
     };

@@ -112,6 +112,7 @@ async fn deletes_only_labelled_objects_with_preconditions() {
     let input = crate::controller::pass::PassInput {
         packages: &[],
         live,
+        scopes: &[None],
         config: &crate::test_support::fixtures::config(),
         dry_run: false,
     };
@@ -348,4 +349,77 @@ async fn odd_response_shapes_are_errors_not_panics() {
         executed.deleted.len() + executed.failed.len() + executed.foreign.len(),
         before
     );
+}
+
+/// Package `app` with twelve hosts on 443: more creates of each kind than are checked by GET.
+fn twelve_hosts() -> Value {
+    let hosts: Vec<String> = (1..=12).map(|i| format!("h{i}.example.com")).collect();
+    let rules: Vec<(&str, &[u16], &str)> = hosts
+        .iter()
+        .map(|h| (h.as_str(), &[443u16][..], "TLS"))
+        .collect();
+    package_manifest("app", "sidecar", 1, &rules)
+}
+
+fn foreign_gateway(name: &str) -> Value {
+    json!({"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
+        "metadata": {"name": name, "namespace": "istio-egress-gateway"},
+        "spec": {"selector": {"app": "mine"}}})
+}
+
+/// The GETs of single Gateways (not lists) the fake received.
+fn gateway_reads(fake: &FakeApi) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.contains("/gateways/"))
+        .map(|r| r.path.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn many_creates_of_a_kind_are_checked_by_one_list_of_unlabelled_objects() {
+    let fake = FakeApi::new();
+    let api = ObjectApi::new(fake.client());
+    fake.insert(foreign_gateway("gateway-h3-example-com"));
+    fake.insert(foreign_gateway("someone-elses-gateway"));
+    let outcome = pass(&fake, &api, &[twelve_hosts()]).await;
+
+    let lists: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/gateways"))
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(lists.len(), 1, "{lists:?}");
+    assert!(lists[0].contains("%21%3D") || lists[0].contains("!="), "{lists:?}");
+    // Only the name the list showed taken is read in full.
+    assert_eq!(
+        gateway_reads(&fake),
+        vec!["/apis/networking.istio.io/v1/namespaces/istio-egress-gateway/gateways/gateway-h3-example-com"]
+    );
+    let blocked: Vec<&str> = outcome
+        .conflicts
+        .iter()
+        .filter_map(|c| c.foreign.name.as_deref())
+        .collect();
+    assert_eq!(blocked, vec!["gateway-h3-example-com"]);
+    assert_eq!(outcome.executed.failed, vec![]);
+}
+
+#[tokio::test]
+async fn a_failed_list_falls_back_to_one_check_per_name() {
+    let fake = FakeApi::new();
+    let api = ObjectApi::new(fake.client());
+    fake.insert(foreign_gateway("gateway-h3-example-com"));
+    // The list of Gateways is the first request on a Gateway path.
+    fake.fail_next_at("GET", "/gateways", 500, 1);
+    let outcome = pass(&fake, &api, &[twelve_hosts()]).await;
+
+    assert_eq!(gateway_reads(&fake).len(), 12);
+    let blocked: Vec<&str> = outcome
+        .conflicts
+        .iter()
+        .filter_map(|c| c.foreign.name.as_deref())
+        .collect();
+    assert_eq!(blocked, vec!["gateway-h3-example-com"]);
 }
