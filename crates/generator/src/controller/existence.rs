@@ -66,11 +66,7 @@ async fn listed_candidates(
         return ids;
     };
     for scope in scopes {
-        let wanted = match scope {
-            None => true,
-            Some(ns) => ids.iter().any(|id| &id.namespace == ns),
-        };
-        if !wanted {
+        if !ids.iter().any(|id| covers(scope, &id.namespace)) {
             continue;
         }
         match api
@@ -85,19 +81,20 @@ async fn listed_candidates(
             }
         }
     }
-    let covered = |ns: &str| scopes.iter().any(|s| s.as_deref().is_none_or(|s| s == ns));
-    let by_list_failure = |ns: &str| {
-        unanswered
-            .iter()
-            .any(|s| s.as_deref().is_none_or(|s| s == ns))
-    };
+    let listed = |ns: &str| scopes.iter().any(|s| covers(s, ns));
+    let list_failed = |ns: &str| unanswered.iter().any(|s| covers(s, ns));
     ids.into_iter()
         .filter(|id| {
-            !covered(&id.namespace)
-                || by_list_failure(&id.namespace)
+            !listed(&id.namespace)
+                || list_failed(&id.namespace)
                 || taken.contains(&(id.namespace.clone(), id.name.clone()))
         })
         .collect()
+}
+
+/// Whether a list in `scope` (`None`: all namespaces) sees objects of `namespace`.
+fn covers(scope: &Option<String>, namespace: &str) -> bool {
+    scope.as_deref().is_none_or(|s| s == namespace)
 }
 
 /// The live object of `id`, if any (a failed check is logged and counts as none).

@@ -367,6 +367,15 @@ fn foreign_gateway(name: &str) -> Value {
         "spec": {"selector": {"app": "mine"}}})
 }
 
+/// The names of the foreign objects a pass found in its way.
+fn blocked(outcome: &crate::controller::pass::PassOutcome) -> Vec<&str> {
+    outcome
+        .conflicts
+        .iter()
+        .filter_map(|c| c.foreign.name.as_deref())
+        .collect()
+}
+
 /// The GETs of single Gateways (not lists) the fake received.
 fn gateway_reads(fake: &FakeApi) -> Vec<String> {
     fake.requests()
@@ -397,12 +406,7 @@ async fn many_creates_of_a_kind_are_checked_by_one_list_of_unlabelled_objects() 
         gateway_reads(&fake),
         vec!["/apis/networking.istio.io/v1/namespaces/istio-egress-gateway/gateways/gateway-h3-example-com"]
     );
-    let blocked: Vec<&str> = outcome
-        .conflicts
-        .iter()
-        .filter_map(|c| c.foreign.name.as_deref())
-        .collect();
-    assert_eq!(blocked, vec!["gateway-h3-example-com"]);
+    assert_eq!(blocked(&outcome), vec!["gateway-h3-example-com"]);
     assert_eq!(outcome.executed.failed, vec![]);
 }
 
@@ -416,10 +420,5 @@ async fn a_failed_list_falls_back_to_one_check_per_name() {
     let outcome = pass(&fake, &api, &[twelve_hosts()]).await;
 
     assert_eq!(gateway_reads(&fake).len(), 12);
-    let blocked: Vec<&str> = outcome
-        .conflicts
-        .iter()
-        .filter_map(|c| c.foreign.name.as_deref())
-        .collect();
-    assert_eq!(blocked, vec!["gateway-h3-example-com"]);
+    assert_eq!(blocked(&outcome), vec!["gateway-h3-example-com"]);
 }
