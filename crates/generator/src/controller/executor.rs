@@ -8,7 +8,7 @@ use tracing::{info, warn};
 use uds_egress_core::GeneratedObject;
 
 use super::backoff::{Backoff, is_retryable, status_code};
-use super::object_api::{WRITES_IN_FLIGHT, CallError, ObjectApi};
+use super::object_api::{CallError, ObjectApi, WRITES_IN_FLIGHT};
 use crate::plan::identity::{ObjectId, is_owned, uid_and_version};
 use crate::plan::{Delete, Plan};
 
@@ -58,8 +58,10 @@ impl Executor<'_> {
         for steps in phases {
             // Futures collected first, from a named method: see `existence::foreign_objects`.
             let runs: Vec<_> = steps.into_iter().map(|step| self.run(step)).collect();
-            let outcomes: Vec<(Step<'_>, Outcome)> =
-                stream::iter(runs).buffered(WRITES_IN_FLIGHT).collect().await;
+            let outcomes: Vec<(Step<'_>, Outcome)> = stream::iter(runs)
+                .buffered(WRITES_IN_FLIGHT)
+                .collect()
+                .await;
             for (step, outcome) in outcomes {
                 record(&mut done, &step, outcome);
             }

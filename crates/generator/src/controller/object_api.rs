@@ -88,9 +88,11 @@ impl ObjectApi {
         let mut names = Vec::new();
         loop {
             let page = api.list_metadata(&params).await.map_err(CallError::Api)?;
-            names.extend(page.items.into_iter().filter_map(|item| {
-                Some((item.metadata.namespace?, item.metadata.name?))
-            }));
+            names.extend(
+                page.items
+                    .into_iter()
+                    .filter_map(|item| Some((item.metadata.namespace?, item.metadata.name?))),
+            );
             match page.metadata.continue_ {
                 Some(token) if !token.is_empty() => params = params.continue_token(&token),
                 _ => return Ok(names),

@@ -400,11 +400,16 @@ async fn many_creates_of_a_kind_are_checked_by_one_list_of_unlabelled_objects() 
         .map(|r| r.query.clone())
         .collect();
     assert_eq!(lists.len(), 1, "{lists:?}");
-    assert!(lists[0].contains("%21%3D") || lists[0].contains("!="), "{lists:?}");
+    assert!(
+        lists[0].contains("%21%3D") || lists[0].contains("!="),
+        "{lists:?}"
+    );
     // Only the name the list showed taken is read in full.
     assert_eq!(
         gateway_reads(&fake),
-        vec!["/apis/networking.istio.io/v1/namespaces/istio-egress-gateway/gateways/gateway-h3-example-com"]
+        vec![
+            "/apis/networking.istio.io/v1/namespaces/istio-egress-gateway/gateways/gateway-h3-example-com"
+        ]
     );
     assert_eq!(blocked(&outcome), vec!["gateway-h3-example-com"]);
     assert_eq!(outcome.executed.failed, vec![]);
