@@ -3,22 +3,8 @@
 //! This file only registers the waPC entry points; the decision lives in plain functions
 //! ([`validate::evaluate`], [`settings::check_settings_payload`]) that unit tests call directly.
 
-// Nothing reachable from `validate` may panic: a trap would turn into an unexplained 500.
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
+// Nothing reachable from `validate` may panic (a trap would turn into an unexplained 500): the
+// workspace lints deny unwrap, expect, panic and indexing here.
 
 pub mod cluster;
 pub mod context;

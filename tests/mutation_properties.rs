@@ -8,14 +8,11 @@
 //!   in an entry only `remoteHost` (normalised), `remoteProtocol` and `port` (added when absent),
 //!   `description` (added when unset) and the deprecated-label migration.
 
-#[path = "../crates/egress/tests/support/mod.rs"]
-mod support;
-
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
-use support::strategies::package;
+use uds_egress_testkit::strategies::package;
 use uds_egress_core::parse::package_from_value;
 use uds_egress_core::rules::validate_package;
 use uds_egress_core::{Package, RuleConfig};

@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use uds_egress_bench::mask;
 use uds_egress_bench::policy_workload::{cluster, requests};
 use uds_egress_bench::scale::Scale;
-use uds_egress_e2e::protocol::validate_payload;
-use uds_egress_e2e::{HostCalls, KubeFixtures};
+use uds_egress_wapc_test_host::protocol::validate_payload;
+use uds_egress_wapc_test_host::{HostCalls, KubeFixtures};
 use uds_egress_policy::cluster::{Cluster, Listing, LookupError};
 use uds_egress_policy::validate::evaluate;
 

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use uds_egress_e2e::protocol::validate_payload;
-use uds_egress_e2e::{HostCall, HostCalls, KubeFixtures, PolicyHost, PolicyModule};
+use uds_egress_wapc_test_host::protocol::validate_payload;
+use uds_egress_wapc_test_host::{HostCall, HostCalls, KubeFixtures, PolicyHost, PolicyModule};
 
 use crate::mask;
 use crate::policy_workload::{Request, cluster, requests};

@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 use uds_egress_core::{RuleConfig, desired_state};
-use uds_egress_e2e::create_request;
+use uds_egress_wapc_test_host::create_request;
 
 use crate::scale::Scale;
 use crate::synth::{self, Workload};

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use serde_json::{Value, json};
-use uds_egress_e2e::{HostCalls, POLICY, PolicyHost, PolicyModule, ValidationResponse};
+use uds_egress_wapc_test_host::{HostCalls, POLICY, PolicyHost, PolicyModule, ValidationResponse};
 
 const CORPUS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/bad-input");
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use uds_egress_e2e::{HostCallError, HostCalls, KubeFixtures};
+use uds_egress_wapc_test_host::{HostCallError, HostCalls, KubeFixtures};
 
 const CLUSTER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cluster.yaml");
 const PACKAGE_API: &str = "uds.dev/v1alpha1";

@@ -3,7 +3,7 @@
 use std::sync::{Arc, OnceLock};
 
 use serde_json::{Value, json};
-use uds_egress_e2e::{
+use uds_egress_wapc_test_host::{
     HostCalls, HostError, NOOP_POLICY, PolicyHost, PolicyModule, read_admission_request,
 };
 

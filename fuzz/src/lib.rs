@@ -7,10 +7,6 @@ pub mod generator;
 pub mod json;
 pub mod oracles;
 
-/// The API server's naming rules, shared with the property tests.
-#[path = "../../crates/egress/tests/support/k8s_names.rs"]
-pub mod k8s_names;
-
-/// The vocabulary of plausible-but-wrong values, shared with the property tests.
-#[path = "../../crates/egress/tests/support/odd_inputs.rs"]
-pub mod odd_inputs;
+// The API server's naming rules and the vocabulary of plausible-but-wrong values, shared with the
+// property tests through the test kit.
+pub use uds_egress_testkit::{k8s_names, odd_inputs};

@@ -3,15 +3,10 @@
 mod cli;
 mod controller;
 mod gateway_ports;
-mod input;
 mod offline_plan;
-mod output;
-mod plan;
 mod reach;
 mod render;
-#[cfg(test)]
-mod test_support;
-mod timestamps;
+mod sources;
 
 use clap::Parser;
 

@@ -4,14 +4,13 @@
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use serde_json::Value;
-use uds_egress_core::{Package, Refusal, desired_state};
+use uds_egress_core::{Refusal, desired_state};
+use uds_egress_plan::kinds::managed_documents;
+use uds_egress_plan::overlay::overlay;
+use uds_egress_plan::{Plan, input, plan, report};
 
 use crate::gateway_ports::GatewayPortsArg;
-use crate::input::{self, Document, PackageInput};
-use crate::plan::identity::{ObjectId, group_of};
-use crate::plan::kinds::managed_kind;
-use crate::plan::{Plan, contributes, plan, report};
+use crate::sources::read_sources;
 // The same outcome shape and printing as `render`.
 use crate::render::RenderOutcome;
 
@@ -75,7 +74,7 @@ pub fn run_plan(args: &PlanCli) -> RenderOutcome {
     } else {
         args.files.clone()
     };
-    let documents = match input::read_sources(&sources) {
+    let documents = match read_sources(&sources) {
         Ok(documents) => documents,
         Err(err) => return failure(format!("error: {err}")),
     };
@@ -102,7 +101,7 @@ pub fn run_plan(args: &PlanCli) -> RenderOutcome {
     let live = if args.live.is_empty() {
         Vec::new()
     } else {
-        match input::read_sources(&args.live) {
+        match read_sources(&args.live) {
             Ok(documents) => managed_documents(documents, &mut stderr)
                 .into_iter()
                 .map(|d| d.value)
@@ -140,83 +139,6 @@ pub fn run_plan(args: &PlanCli) -> RenderOutcome {
         stderr,
         exit_code: if plan.is_empty() { 0 } else { 2 },
     }
-}
-
-/// The Packages to plan with, in input order, a later copy replacing an earlier one in place.
-/// Unparseable Packages fail the plan: unlike an invalid one, we cannot tell what it replaces.
-pub(crate) fn overlay(inputs: Vec<PackageInput>) -> Result<Vec<Package>, Vec<String>> {
-    let mut packages: Vec<Package> = Vec::new();
-    let mut problems = Vec::new();
-    for input in inputs {
-        let mut package = match input.package {
-            Ok(package) => package,
-            Err(violation) => {
-                problems.push(format!("{} ({}): {violation}", input.label, input.origin));
-                continue;
-            }
-        };
-        let same = |p: &Package| p.namespace() == package.namespace() && p.name() == package.name();
-        match packages.iter_mut().find(|p| same(p)) {
-            Some(earlier) => {
-                inherit_server_fields(&mut package, earlier);
-                *earlier = package;
-            }
-            None => packages.push(package),
-        }
-    }
-    if problems.is_empty() {
-        Ok(packages.into_iter().filter(contributes).collect())
-    } else {
-        Err(problems)
-    }
-}
-
-/// What the API server would keep or bump when `earlier` is updated to `later`.
-fn inherit_server_fields(later: &mut Package, earlier: &Package) {
-    let meta = &mut later.metadata;
-    if meta.uid.is_none() {
-        meta.uid = earlier.metadata.uid.clone();
-    }
-    if meta.creation_timestamp.is_none() {
-        meta.creation_timestamp = earlier.metadata.creation_timestamp.clone();
-    }
-    if meta.generation.is_none() {
-        let base = earlier.metadata.generation.unwrap_or(0);
-        meta.generation = Some(if later.spec == earlier.spec {
-            base
-        } else {
-            base + 1
-        });
-    }
-}
-
-/// Live objects of the kinds uds-egress manages, with where each was read; others are noted and
-/// left out.
-pub(crate) fn managed_documents(
-    documents: Vec<Document>,
-    notes: &mut Vec<String>,
-) -> Vec<Document> {
-    let mut objects = Vec::new();
-    for document in documents {
-        let managed = ObjectId::of_manifest(&document.value)
-            .is_some_and(|id| managed_kind(&id.group, &id.kind).is_some());
-        if managed {
-            objects.push(document);
-        } else {
-            let group = document
-                .value
-                .get("apiVersion")
-                .and_then(Value::as_str)
-                .map(group_of)
-                .unwrap_or("?");
-            notes.push(format!(
-                "note: {}: ignoring {} (group {group}): not a kind uds-egress manages",
-                document.origin,
-                input::describe(&document.value)
-            ));
-        }
-    }
-    objects
 }
 
 fn failure(line: String) -> RenderOutcome {

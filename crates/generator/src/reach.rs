@@ -8,8 +8,10 @@ use uds_egress_core::reach::{self, Mesh, Reach, ReachDiff, ReachSet, Reason, Rea
 use uds_egress_core::{Package, RuleConfig, desired_state};
 
 use crate::gateway_ports::GatewayPortsArg;
-use crate::input::{self, Document, PackageInput};
-use crate::offline_plan::{managed_documents, overlay};
+use crate::sources::{read_sources, read_sources_allowing_empty};
+use uds_egress_plan::input::{self, Document, PackageInput};
+use uds_egress_plan::kinds::managed_documents;
+use uds_egress_plan::overlay::overlay;
 use crate::render::RenderOutcome;
 
 pub const REACH_HELP: &str = "Show which workload of which Package can reach which external \
@@ -93,7 +95,7 @@ fn analyse(args: &ReachCli) -> Result<RenderOutcome, Failed> {
     } else {
         args.files.clone()
     };
-    let base = input::read_sources(&sources).map_err(|e| Failed(vec![format!("error: {e}")]))?;
+    let base = read_sources(&sources).map_err(|e| Failed(vec![format!("error: {e}")]))?;
     let config = args.gateway_ports.rule_config();
     let narrow = |set: ReachSet| match &args.host {
         Some(host) => set.for_host(host),
@@ -137,7 +139,7 @@ fn analyse(args: &ReachCli) -> Result<RenderOutcome, Failed> {
     } else {
         let packages = packages_of(base, &mut stderr)?;
         let live =
-            input::read_sources(&args.live).map_err(|e| Failed(vec![format!("error: {e}")]))?;
+            read_sources(&args.live).map_err(|e| Failed(vec![format!("error: {e}")]))?;
         let live = managed_documents(live, &mut stderr);
         reach::reach(&packages, &read_mesh(&live)?)
     };
@@ -181,7 +183,7 @@ fn rendered_reach(
     let mut documents = base.to_vec();
     if let Some(source) = replacement {
         documents.extend(
-            input::read_sources_allowing_empty(std::slice::from_ref(source))
+            read_sources_allowing_empty(std::slice::from_ref(source))
                 .map_err(|e| Failed(vec![format!("error: {e}")]))?,
         );
     }

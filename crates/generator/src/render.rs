@@ -4,8 +4,9 @@ use std::io::{BufWriter, Write};
 
 use uds_egress_core::{GeneratedObject, Package, RuleConfig, desired_state};
 
-use crate::input::{self, PackageInput};
-use crate::output;
+use crate::sources::read_sources;
+use uds_egress_plan::input::{self, PackageInput};
+use uds_egress_plan::output;
 
 pub struct RenderArgs {
     pub sources: Vec<String>,
@@ -25,7 +26,7 @@ pub struct RenderOutcome {
 
 pub fn render(args: &RenderArgs) -> RenderOutcome {
     let mut stderr = Vec::new();
-    let documents = match input::read_sources(&args.sources) {
+    let documents = match read_sources(&args.sources) {
         Ok(documents) => documents,
         Err(err) => return failure(vec![format!("error: {err}")]),
     };

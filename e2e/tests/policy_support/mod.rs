@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use uds_egress_e2e::{
+use uds_egress_wapc_test_host::{
     HostCall, HostCalls, KubeFixtures, PolicyHost, PolicyModule, ValidationResponse, diff,
 };
 

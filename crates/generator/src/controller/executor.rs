@@ -9,8 +9,8 @@ use uds_egress_core::GeneratedObject;
 
 use super::backoff::{Backoff, is_retryable, status_code};
 use super::object_api::{CallError, ObjectApi, WRITES_IN_FLIGHT};
-use crate::plan::identity::{ObjectId, is_owned, uid_and_version};
-use crate::plan::{Delete, Plan};
+use uds_egress_plan::identity::{ObjectId, is_owned, uid_and_version};
+use uds_egress_plan::{Delete, Plan};
 
 /// What became of one step.
 #[derive(Clone, Debug, PartialEq)]

@@ -15,7 +15,7 @@ use tracing::warn;
 use uds_egress_core::GeneratedObject;
 
 use super::object_api::{CHECKS_IN_FLIGHT, ObjectApi};
-use crate::plan::identity::ObjectId;
+use uds_egress_plan::identity::ObjectId;
 
 /// More creates of one kind than this are checked through lists rather than one GET each.
 const GETS_PER_KIND: usize = CHECKS_IN_FLIGHT;

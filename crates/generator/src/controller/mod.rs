@@ -3,7 +3,6 @@
 
 // The contract that deploy/generator RBAC is checked against (by tests only).
 #[cfg_attr(not(test), allow(dead_code))]
-pub mod api_usage;
 mod args;
 mod backoff;
 mod debounce;

@@ -9,10 +9,10 @@ use serde_json::Value;
 use uds_egress_core::GeneratedObject;
 use uds_egress_core::objects::meta::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
-use crate::plan::Delete;
-use crate::plan::identity::ObjectId;
-use crate::plan::kinds::managed_kind;
-use crate::plan::managed_fields::FIELD_MANAGER;
+use uds_egress_plan::Delete;
+use uds_egress_plan::identity::ObjectId;
+use uds_egress_plan::kinds::managed_kind;
+use uds_egress_plan::managed_fields::FIELD_MANAGER;
 
 use super::resources::{api_resource, manifest};
 

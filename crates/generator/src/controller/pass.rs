@@ -14,9 +14,9 @@ use super::backoff::Backoff;
 use super::executor::{Executed, Executor};
 use super::existence::foreign_objects;
 use super::object_api::ObjectApi;
-use crate::plan::identity::ObjectId;
-use crate::plan::kinds::managed_kind;
-use crate::plan::{Conflict, Plan, contributes, plan, report};
+use uds_egress_plan::identity::ObjectId;
+use uds_egress_plan::kinds::managed_kind;
+use uds_egress_plan::{Conflict, Plan, contributes, plan, report};
 
 pub struct PassInput<'a> {
     /// Package manifests as the watch cache holds them.

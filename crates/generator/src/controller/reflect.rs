@@ -190,7 +190,7 @@ mod tests {
     #[tokio::test]
     async fn a_page_listed_before_the_kind_went_missing_is_not_kept() {
         let resource =
-            crate::controller::resources::api_resource(&crate::plan::kinds::PACKAGE_KIND);
+            crate::controller::resources::api_resource(&uds_egress_plan::kinds::PACKAGE_KIND);
         let object: DynamicObject = serde_json::from_value(
             serde_json::json!({"metadata": {"name": "a", "namespace": "n"}}),
         )

@@ -7,7 +7,7 @@ use kube::api::{ApiResource, DynamicObject};
 use kube::core::TypeMeta;
 use serde_json::Value;
 
-use crate::plan::kinds::ManagedKind;
+use uds_egress_plan::kinds::ManagedKind;
 
 /// The API resource of `kind`, for `Api<DynamicObject>` and the watch stores.
 pub fn api_resource(kind: &ManagedKind) -> ApiResource {
@@ -37,7 +37,7 @@ pub fn manifest(mut object: DynamicObject, resource: &ApiResource) -> serde_json
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::kinds::{MANAGED_KINDS, PACKAGE_KIND};
+    use uds_egress_plan::kinds::{MANAGED_KINDS, PACKAGE_KIND};
     use serde_json::json;
 
     #[test]

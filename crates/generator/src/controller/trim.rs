@@ -4,7 +4,7 @@
 
 use kube::api::DynamicObject;
 
-use crate::plan::managed_fields::FIELD_MANAGER;
+use uds_egress_plan::managed_fields::FIELD_MANAGER;
 
 /// How much of an object to keep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use uds_egress_core::objects::meta::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 use super::reflect::{self, Reflected, WatchSpec};
 use super::resources::api_resource;
 use super::trim::Trim;
-use crate::plan::kinds::{MANAGED_KINDS, PACKAGE_KIND};
+use uds_egress_plan::kinds::{MANAGED_KINDS, PACKAGE_KIND};
 
 pub struct Watches {
     /// Where the owned objects are watched: all namespaces (`None`), or the listed ones.

@@ -4,8 +4,8 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::gateway_ports::GatewayPortsArg;
-use crate::test_support::fixtures::{desired, package, package_manifest};
-use crate::test_support::server_side::stored_objects;
+use uds_egress_testkit::fixtures::{desired, package, package_manifest};
+use uds_egress_testkit::server_side::stored_objects;
 
 /// A fresh directory for one test's files.
 fn scratch(test: &str) -> PathBuf {

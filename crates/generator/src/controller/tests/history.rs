@@ -9,8 +9,8 @@ use uds_egress_core::{ObjectKey, desired_state};
 
 use super::pass;
 use crate::controller::object_api::ObjectApi;
-use crate::test_support::fake_api::FakeApi;
-use crate::test_support::fixtures::{config, package_manifest};
+use super::fake_api::FakeApi;
+use uds_egress_testkit::fixtures::{config, package_manifest};
 
 /// A small deterministic pseudo-random sequence (no dependency, same history every run).
 struct Lcg(u64);

@@ -7,7 +7,7 @@ use serde_json::json;
 use tokio::time::{Instant, advance};
 
 use crate::controller::leader::{Decision, Elector, LeaseConfig, decide};
-use crate::test_support::fake_api::FakeApi;
+use super::fake_api::FakeApi;
 
 const PATH: &str = "/apis/coordination.k8s.io/v1/namespaces/sys/leases/uds-egress-generator";
 

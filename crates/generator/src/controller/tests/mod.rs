@@ -1,5 +1,7 @@
 //! The controller's I/O against a mocked API server.
 
+mod api_usage;
+mod fake_api;
 mod history;
 mod leader;
 mod rbac;
@@ -9,12 +11,12 @@ mod writes;
 
 use serde_json::Value;
 
-use super::api_usage::is_declared;
 use super::backoff::Backoff;
 use super::object_api::ObjectApi;
 use super::pass::{PassInput, PassOutcome, run_pass};
-use crate::test_support::fake_api::FakeApi;
-use crate::test_support::fixtures::config;
+use api_usage::is_declared;
+use fake_api::FakeApi;
+use uds_egress_testkit::fixtures::config;
 
 /// One pass with `packages` against the fake, with live objects as the watch caches would show
 /// them (the fake's labelled objects).

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::controller::api_usage::{API_USAGE, Scope};
-use crate::input::parse_documents;
+use super::api_usage::{API_USAGE, Scope};
+use uds_egress_plan::input::parse_documents;
 
 fn deploy_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy")

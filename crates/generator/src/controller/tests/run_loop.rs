@@ -15,8 +15,8 @@ use crate::controller::metrics::Metrics;
 use crate::controller::object_api::ObjectApi;
 use crate::controller::server::Health;
 use crate::controller::watches::Watches;
-use crate::test_support::fake_api::FakeApi;
-use crate::test_support::fixtures::{config, desired, package, package_manifest};
+use super::fake_api::FakeApi;
+use uds_egress_testkit::fixtures::{config, desired, package, package_manifest};
 
 const LEASE: &str = "/apis/coordination.k8s.io/v1/namespaces/sys/leases/uds-egress-generator";
 

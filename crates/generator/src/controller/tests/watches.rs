@@ -9,9 +9,9 @@ use tokio::sync::watch;
 use crate::controller::reflect::{Reflected, WatchSpec, spawn};
 use crate::controller::resources::api_resource;
 use crate::controller::trim::Trim;
-use crate::plan::kinds::{MANAGED_KINDS, PACKAGE_KIND};
-use crate::test_support::fake_api::FakeApi;
-use crate::test_support::fixtures::package_manifest;
+use uds_egress_plan::kinds::{MANAGED_KINDS, PACKAGE_KIND};
+use super::fake_api::FakeApi;
+use uds_egress_testkit::fixtures::package_manifest;
 
 fn sidecar(namespace: &str) -> Value {
     json!({
@@ -26,7 +26,7 @@ fn sidecar(namespace: &str) -> Value {
     })
 }
 
-fn spec(kind: &crate::plan::kinds::ManagedKind, trim: Trim) -> WatchSpec {
+fn spec(kind: &uds_egress_plan::kinds::ManagedKind, trim: Trim) -> WatchSpec {
     WatchSpec {
         resource: api_resource(kind),
         namespace: None,

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 use super::{assert_declared, pass};
 use crate::controller::backoff::Backoff;
 use crate::controller::object_api::ObjectApi;
-use crate::test_support::fake_api::{FakeApi, object_path};
-use crate::test_support::fixtures::{desired, package, package_manifest};
+use super::fake_api::{FakeApi, object_path};
+use uds_egress_testkit::fixtures::{desired, package, package_manifest};
 
 fn app(generation: i64, ports: &[u16]) -> Value {
     package_manifest(
@@ -113,7 +113,7 @@ async fn deletes_only_labelled_objects_with_preconditions() {
         packages: &[],
         live,
         scopes: &[None],
-        config: &crate::test_support::fixtures::config(),
+        config: &uds_egress_testkit::fixtures::config(),
         dry_run: false,
     };
     let outcome = crate::controller::pass::run_pass(

@@ -1,0 +1,47 @@
+//! Reading the command line's sources, files or stdin (`-`), into objects; the parsing is the
+//! plan library's [`input`].
+
+use std::io::Read;
+use std::path::Path;
+
+use uds_egress_plan::input::{self, Document, InputError};
+
+/// Reads every source in order; `-` is stdin.
+pub fn read_sources(sources: &[String]) -> Result<Vec<Document>, InputError> {
+    read_each(sources, input::parse_documents)
+}
+
+/// As [`read_sources`], but a source without objects (`/dev/null`) is no error: it stands for
+/// "no Package", before one is added or after one is deleted.
+pub fn read_sources_allowing_empty(sources: &[String]) -> Result<Vec<Document>, InputError> {
+    read_each(sources, input::parse_documents_allowing_empty)
+}
+
+fn read_each(
+    sources: &[String],
+    parse: fn(&str, &str) -> Result<Vec<Document>, InputError>,
+) -> Result<Vec<Document>, InputError> {
+    let mut documents = Vec::new();
+    for source in sources {
+        let text = read_text(source)?;
+        documents.extend(parse(source, &text)?);
+    }
+    Ok(documents)
+}
+
+fn read_text(source: &str) -> Result<String, InputError> {
+    let mut bytes = Vec::new();
+    let result = if source == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::File::open(Path::new(source))
+            .and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
+    };
+    result.map_err(|e| InputError(format!("{source}: cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        InputError(format!(
+            "{source}: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}

@@ -1,0 +1,293 @@
+//! Parsing the text of a source (a file or stdin, read by the binary) into Kubernetes objects:
+//! multi-document YAML (JSON is accepted too), with errors that name the source and, for YAML
+//! syntax, the line.
+
+use std::fmt;
+
+use serde_json::Value;
+use uds_egress_core::Package;
+use uds_egress_core::json_type::json_type;
+use uds_egress_core::parse::package_from_value;
+
+use crate::timestamps::timestamp_violation;
+
+/// Where a document came from: file name (`-` for stdin), document number and first line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub source: String,
+    /// 1-based position of the document in its source.
+    pub document: usize,
+    /// 1-based line where the document starts.
+    pub line: usize,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: document {} (line {})",
+            self.source, self.document, self.line
+        )
+    }
+}
+
+/// A source that could not be read or parsed at all.
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// One object read from a source. `List`-kind documents are expanded into their items.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub origin: Origin,
+    pub value: Value,
+}
+
+/// The objects of one source's text; a text without objects is an error.
+pub fn parse_documents(source: &str, text: &str) -> Result<Vec<Document>, InputError> {
+    parse_documents_of(source, text, Emptiness::Refused)
+}
+
+/// As [`parse_documents`], but a text without objects (`/dev/null`) is no error: it stands for
+/// "no Package", before one is added or after one is deleted.
+pub fn parse_documents_allowing_empty(
+    source: &str,
+    text: &str,
+) -> Result<Vec<Document>, InputError> {
+    parse_documents_of(source, text, Emptiness::Allowed)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Emptiness {
+    Refused,
+    Allowed,
+}
+
+/// Splits a text into YAML documents at `---` lines and parses each. A `---` at the start of a
+/// line always ends a document in YAML, so splitting there keeps line numbers exact.
+fn parse_documents_of(
+    source: &str,
+    text: &str,
+    emptiness: Emptiness,
+) -> Result<Vec<Document>, InputError> {
+    let mut documents = Vec::new();
+    let mut count = 0;
+    let mut objects = 0;
+    for (start_line, chunk) in split_documents(text) {
+        if chunk.trim().is_empty() {
+            continue;
+        }
+        count += 1;
+        let origin = Origin {
+            source: source.to_string(),
+            document: count,
+            line: start_line,
+        };
+        let value: Value = serde_yaml_ng::from_str(chunk).map_err(|e| {
+            let line = e
+                .location()
+                .map(|l| l.line() + start_line - 1)
+                .unwrap_or(start_line);
+            InputError(format!(
+                "{source}: line {line}: {}",
+                strip_location(&e.to_string())
+            ))
+        })?;
+        match value {
+            Value::Null => {}
+            Value::Object(_) => {
+                objects += 1;
+                documents.extend(expand_list(origin, value));
+            }
+            _ => {
+                return Err(InputError(format!(
+                    "{origin}: expected a Kubernetes object (a mapping), found {}",
+                    json_type(&value)
+                )));
+            }
+        }
+    }
+    // An empty `List` (kubectl's answer on a fresh cluster) is fine; a text with no object is not.
+    if objects == 0 && emptiness == Emptiness::Refused {
+        return Err(InputError(format!(
+            "{source}: contains no objects (empty input)"
+        )));
+    }
+    Ok(documents)
+}
+
+/// (first line, text) of each document; the `---` line itself belongs to no document.
+fn split_documents(text: &str) -> Vec<(usize, &str)> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut start_line = 1;
+    let mut offset = 0;
+    for (number, line) in text.split_inclusive('\n').enumerate() {
+        let is_marker =
+            line.starts_with("---") && line[3..].chars().next().is_none_or(char::is_whitespace);
+        if is_marker {
+            parts.push((start_line, &text[start..offset]));
+            start = offset + line.len();
+            start_line = number + 2;
+        }
+        offset += line.len();
+    }
+    parts.push((start_line, &text[start..]));
+    parts
+}
+
+/// serde_yaml_ng appends "at line L column C" for the chunk; we report our own line instead.
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn expand_list(origin: Origin, value: Value) -> Vec<Document> {
+    let is_list = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k.ends_with("List"))
+        && value.get("items").is_some_and(Value::is_array);
+    if !is_list {
+        return vec![Document { origin, value }];
+    }
+    match value {
+        Value::Object(mut map) => match map.remove("items") {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|item| Document {
+                    origin: origin.clone(),
+                    value: item,
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// A document that is a `uds.dev` Package.
+pub fn is_package(value: &Value) -> bool {
+    let api_version = value.get("apiVersion").and_then(Value::as_str);
+    let kind = value.get("kind").and_then(Value::as_str);
+    kind == Some(uds_egress_core::model::KIND)
+        && api_version.is_some_and(|v| v.starts_with("uds.dev/"))
+}
+
+/// `<kind> <namespace>/<name>` of any object, for notes.
+pub fn describe(value: &Value) -> String {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("?").to_string();
+    let meta = value.get("metadata");
+    format!(
+        "{} {} {}/{}",
+        text(value.get("apiVersion")),
+        text(value.get("kind")),
+        text(meta.and_then(|m| m.get("namespace"))),
+        text(meta.and_then(|m| m.get("name"))),
+    )
+}
+
+/// A Package read from a source, or why it could not be read.
+pub struct PackageInput {
+    pub origin: Origin,
+    pub package: Result<Package, uds_egress_core::Violation>,
+    /// `namespace/name` as written, for messages about Packages that do not parse.
+    pub label: String,
+}
+
+/// Picks the Packages out of the documents (other kinds go to `skipped`).
+pub fn packages(documents: Vec<Document>, skipped: &mut Vec<String>) -> Vec<PackageInput> {
+    let mut out = Vec::new();
+    for document in documents {
+        if !is_package(&document.value) {
+            skipped.push(format!(
+                "{}: skipping {} (not a uds.dev Package)",
+                document.origin,
+                describe(&document.value)
+            ));
+            continue;
+        }
+        let meta = document.value.get("metadata");
+        let field = |k: &str| {
+            meta.and_then(|m| m.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        out.push(PackageInput {
+            label: format!("{}/{}", field("namespace"), field("name")),
+            package: package_from_value(&document.value).and_then(|package| {
+                match timestamp_violation(&package) {
+                    Some(violation) => Err(violation),
+                    None => Ok(package),
+                }
+            }),
+            origin: document.origin,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_documents_with_exact_lines() {
+        let text = "a: 1\n---\nb: 2\n--- \nc: 3\n---\n";
+        let docs = parse_documents("f.yaml", text).unwrap();
+        let lines: Vec<usize> = docs.iter().map(|d| d.origin.line).collect();
+        assert_eq!(lines, vec![1, 3, 5]);
+        assert_eq!(docs[2].value["c"], 3);
+    }
+
+    #[test]
+    fn syntax_errors_name_file_and_line() {
+        let text = "a: 1\n---\nb: [1, 2\nc: 3\n";
+        let err = parse_documents("bad.yaml", text).unwrap_err().to_string();
+        assert!(err.starts_with("bad.yaml: line "), "{err}");
+        let line: usize = err["bad.yaml: line ".len()..]
+            .split(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(line >= 3, "{err}");
+    }
+
+    #[test]
+    fn empty_input_is_an_error() {
+        let err = parse_documents("empty.yaml", "").unwrap_err().to_string();
+        assert_eq!(err, "empty.yaml: contains no objects (empty input)");
+        assert!(parse_documents("c.yaml", "# only a comment\n---\n").is_err());
+    }
+
+    #[test]
+    fn scalars_are_refused_and_lists_expanded() {
+        let err = parse_documents("s.yaml", "just text\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected a Kubernetes object"), "{err}");
+        let list =
+            r#"{"apiVersion": "v1", "kind": "List", "items": [{"kind": "A"}, {"kind": "B"}]}"#;
+        let docs = parse_documents("l.json", list).unwrap();
+        assert_eq!(docs.len(), 2);
+        let empty = r#"{"apiVersion": "v1", "kind": "List", "items": []}"#;
+        assert!(parse_documents("e.json", empty).unwrap().is_empty());
+    }
+
+    #[test]
+    fn markers_inside_text_do_not_split() {
+        let text = "a: \"x --- y\"\nb: ---not-a-marker\n";
+        assert_eq!(parse_documents("m.yaml", text).unwrap().len(), 1);
+    }
+}
