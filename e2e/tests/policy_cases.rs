@@ -54,7 +54,8 @@ fn second_pass_problems(
     if let Some(second) = &response.mutated_object {
         problems.push(format!(
             "a second pass mutates again: {:?}",
-            uds_egress_wapc_test_host::diff(mutated, second)
+            json_patch::diff(mutated, second)
+                .0
                 .iter()
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()

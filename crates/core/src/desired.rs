@@ -10,8 +10,8 @@ use std::cmp::Ordering;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::generated_object::GeneratedObject;
 use crate::model::{Mode, Package};
-use crate::object::GeneratedObject;
 use crate::rules::config::RuleConfig;
 use crate::rules::conflicts::ConflictIndex;
 use crate::rules::validate_package;

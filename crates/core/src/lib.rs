@@ -11,16 +11,17 @@
 pub mod desired;
 pub mod field_error;
 mod fnv;
+pub mod generated_object;
 pub mod host_pattern;
 pub mod json_type;
 pub mod manifest;
 pub mod model;
 pub mod names;
-pub mod object;
 pub mod objects;
 pub mod owner_annotation;
 pub mod parse;
 pub mod port;
+pub mod quoting;
 pub mod reach;
 pub mod resolve;
 pub mod rules;
@@ -29,8 +30,8 @@ pub mod translate;
 pub mod violation;
 
 pub use desired::{DesiredState, Refusal, desired_state};
+pub use generated_object::{GeneratedObject, ObjectKey};
 pub use manifest::Manifest;
 pub use model::{Allow, Mode, Package, Protocol};
-pub use object::{GeneratedObject, ObjectKey};
 pub use rules::config::RuleConfig;
 pub use violation::{Code, Violation};

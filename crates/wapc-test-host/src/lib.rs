@@ -5,11 +5,9 @@
 //!   speaks the Kubewarden protocol (`protocol_version`, `validate_settings`, `validate`).
 //! - [`HostCalls`] answers the policy's Kubernetes host calls from [`KubeFixtures`], can be told
 //!   to fail some of them, and records every call.
-//! - [`diff()`] renders a mutation as JSON Patch-like lines.
 
 mod admission;
 mod callback;
-mod diff;
 mod epoch;
 mod error;
 mod fixtures;
@@ -20,7 +18,6 @@ pub mod protocol;
 
 pub use admission::create_request;
 pub use callback::{BINDING, HostCall, HostCallError, HostCalls};
-pub use diff::{Change, PatchOp, diff};
 pub use error::{HostError, Result};
 pub use fixtures::{KubeFixtures, read_admission_request, read_json};
 pub use host::{Limits, PolicyHost, PolicyModule};

@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uds_egress_wapc_test_host::{
-    HostCall, HostCalls, KubeFixtures, PolicyHost, PolicyModule, ValidationResponse, diff,
+    HostCall, HostCalls, KubeFixtures, PolicyHost, PolicyModule, ValidationResponse,
 };
 
 pub fn workspace() -> PathBuf {
@@ -240,8 +240,8 @@ fn mutation_mismatches(
             .chain(expect.mutated_absent.iter())
             .any(|p| path == p || path.starts_with(&format!("{p}/")))
     };
-    for change in diff(&request["object"], object) {
-        if !covered(&change.path) {
+    for change in json_patch::diff(&request["object"], object).0 {
+        if !covered(change.path().as_str()) {
             out.push(format!("unexpected change: {change}"));
         }
     }
@@ -251,7 +251,8 @@ fn mutation_mismatches(
 fn changes(request: &Value, mutated: Option<&Value>) -> String {
     mutated
         .map(|m| {
-            diff(&request["object"], m)
+            json_patch::diff(&request["object"], m)
+                .0
                 .iter()
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()

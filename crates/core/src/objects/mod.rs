@@ -17,8 +17,8 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::generated_object::{GeneratedObject, ObjectKey};
 use crate::manifest::{Manifest, ManifestSource};
-use crate::object::{GeneratedObject, ObjectKey};
 use meta::Meta;
 
 /// A spec type of one Kubernetes kind.

@@ -17,7 +17,7 @@
 
 use serde::Serialize;
 
-use crate::object::ObjectKey;
+use crate::generated_object::ObjectKey;
 use crate::reach::fields::{Field, FieldError};
 use crate::reach::mesh::{Mesh, Meta, Notes};
 use crate::reach::service_entry::ServiceEntry;

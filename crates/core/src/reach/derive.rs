@@ -1,8 +1,8 @@
 //! The reach set of a set of Packages over the objects of a mesh: the rules of the other files
 //! put together, and each reach explained by the Packages' entries.
 
+use crate::generated_object::ObjectKey;
 use crate::model::{Mode, Package};
-use crate::object::ObjectKey;
 use crate::reach::authorization::{Admitted, admitted, waypoint_entries};
 use crate::reach::declarations::{Declarations, DeclaredKind};
 use crate::reach::fields::selects;

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::object::ObjectKey;
+use crate::generated_object::ObjectKey;
 use crate::reach::authorization::{AuthorizationPolicy, Waypoint};
 use crate::reach::fields::{Field, FieldError, Labels};
 use crate::reach::network_policy::NetworkPolicy;

@@ -34,8 +34,8 @@ pub use mesh::{Mesh, ObjectError};
 pub use set::{Reach, ReachSet, Reason, ReasonClass, ReasonKind, Via};
 pub use workload::{PackageRef, Workload};
 
+use crate::generated_object::GeneratedObject;
 use crate::model::Package;
-use crate::object::GeneratedObject;
 
 /// The reach set of generated objects (`desired_state`'s).
 pub fn reach_of_generated(

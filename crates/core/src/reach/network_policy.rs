@@ -13,9 +13,9 @@
 
 use serde::Serialize;
 
+use crate::generated_object::ObjectKey;
 use crate::model::{Package, Protocol};
 use crate::names::{EGRESS_AMBIENT_NAMESPACE, EGRESS_GATEWAY_NAMESPACE, WAYPOINT_NAME};
-use crate::object::ObjectKey;
 use crate::objects::network_policy::HBONE_PORT;
 use crate::reach::fields::{Field, FieldError, Labels, selects};
 use crate::reach::mesh::{Meta, Notes};

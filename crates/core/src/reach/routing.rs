@@ -16,8 +16,8 @@
 //!   gateway) and exported to the sidecar's namespace has a route that matches `mesh`, the port
 //!   and the SNI name and goes to the gateway's Service.
 
+use crate::generated_object::ObjectKey;
 use crate::names::{EGRESS_GATEWAY_NAMESPACE, EGRESS_GATEWAY_SERVICE_HOST};
-use crate::object::ObjectKey;
 use crate::reach::fields::{Field, FieldError, Labels, exported_to, host_matches, selects};
 use crate::reach::mesh::{Mesh, Meta};
 use crate::reach::network_policy::egress_gateway_pods;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::object::ObjectKey;
+use crate::generated_object::ObjectKey;
 use crate::reach::network_policy::Grant;
 use crate::reach::workload::{EntryRef, PackageRef, Workload};
 

@@ -14,8 +14,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::model::{Mode, Package, Protocol};
 use crate::names;
+use crate::quoting::{quoted, verbatim};
 use crate::resolve::{host_ports, host_protocol};
-use crate::rules::shown::{quoted, verbatim};
 use crate::violation::{Code, Violation, allow_path};
 
 /// The shared object name by which two hosts of one mode collide.

@@ -4,8 +4,8 @@
 //! where an empty allowed list means any host. Deny wins over allow.
 
 use crate::host_pattern::HostPattern;
+use crate::quoting::quoted;
 use crate::rules::config::{RuleConfig, builtin_denied_hosts};
-use crate::rules::shown::quoted;
 use crate::violation::{Code, Violation, allow_path};
 
 /// How many allowed patterns a refusal lists before summarising the rest.

@@ -8,7 +8,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::rules::shown::quoted;
+use crate::quoting::quoted;
 use crate::violation::{Code, Violation, allow_path};
 
 const MAX_NAME_LEN: usize = 253;

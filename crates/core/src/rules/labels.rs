@@ -12,7 +12,7 @@
 //! with a letter or digit; a value is empty or such a name.
 
 use crate::model::{LabelMap, Package};
-use crate::rules::shown::quoted;
+use crate::quoting::quoted;
 use crate::violation::{Code, Violation, allow_path};
 
 const MAX_NAME: usize = 63;

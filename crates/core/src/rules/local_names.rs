@@ -14,8 +14,8 @@ use std::collections::hash_map::Entry;
 
 use crate::model::{LabelMap, Mode, Package};
 use crate::names;
+use crate::quoting::quoted;
 use crate::rules::conflicts::shared_name_key;
-use crate::rules::shown::quoted;
 use crate::translate::host_aggregate::aggregate_hosts;
 use crate::violation::{Code, Violation, allow_path};
 

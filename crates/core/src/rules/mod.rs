@@ -12,7 +12,6 @@ pub mod labels;
 pub mod local_names;
 pub mod namespace_name;
 pub mod package;
-pub mod shown;
 pub mod uds_core;
 
 use crate::model::Package;

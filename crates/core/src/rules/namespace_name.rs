@@ -3,7 +3,7 @@
 //! otherwise only show when the generated objects are applied.
 
 use crate::model::Package;
-use crate::rules::shown::quoted;
+use crate::quoting::quoted;
 use crate::violation::{Code, Violation};
 
 const MAX_LEN: usize = 63;

@@ -9,6 +9,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use crate::model::{Allow, Mode, Package, Protocol, RemoteGenerated, is_set};
+use crate::quoting::{quoted, verbatim};
 use crate::resolve::{host_ports, host_protocol};
 use crate::rules::config::{AnywhereRefusal, RuleConfig};
 use crate::rules::conflicts::shared_name_key;
@@ -16,7 +17,6 @@ use crate::rules::host_policy::HostPolicy;
 use crate::rules::hostname::hostname_violation;
 use crate::rules::labels::is_dns_subdomain;
 use crate::rules::local_names::local_name_collisions;
-use crate::rules::shown::{quoted, verbatim};
 use crate::rules::uds_core::has_wildcard;
 use crate::violation::{Code, Violation, allow_path};
 

@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::generated_object::GeneratedObject;
 use crate::model::{Allow, Package, Protocol, RemoteGenerated};
 use crate::names::{self, EGRESS_AMBIENT_NAMESPACE, WAYPOINT_NAME};
-use crate::object::GeneratedObject;
 use crate::objects::authorization_policy::{AuthorizationPolicySpec, Rule};
 use crate::objects::generate;
 use crate::objects::meta::Meta;

@@ -2,9 +2,9 @@
 
 use indexmap::IndexMap;
 
+use crate::generated_object::GeneratedObject;
 use crate::model::{Allow, Package, Protocol};
 use crate::names;
-use crate::object::GeneratedObject;
 use crate::objects::generate;
 use crate::objects::meta::Meta;
 use crate::objects::network_policy::{HBONE_PORT, NetworkPolicySpec, PolicyPort, egress_peer};

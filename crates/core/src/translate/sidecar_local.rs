@@ -1,9 +1,9 @@
 //! Per-package objects of a sidecar-mode Package: one ServiceEntry per host, one Sidecar per
 //! distinct selector (semantics §3.2).
 
+use crate::generated_object::GeneratedObject;
 use crate::model::{LabelMap, Package};
 use crate::names;
-use crate::object::GeneratedObject;
 use crate::objects::generate;
 use crate::objects::meta::Meta;
 use crate::objects::service_entry::ServiceEntrySpec;

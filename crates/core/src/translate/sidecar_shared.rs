@@ -3,9 +3,9 @@
 
 use indexmap::IndexMap;
 
+use crate::generated_object::GeneratedObject;
 use crate::model::Package;
 use crate::names::{self, EGRESS_GATEWAY_NAMESPACE};
-use crate::object::GeneratedObject;
 use crate::objects::gateway::GatewaySpec;
 use crate::objects::generate;
 use crate::objects::meta::Meta;

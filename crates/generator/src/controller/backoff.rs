@@ -1,8 +1,12 @@
-//! Capped exponential backoff, and which API errors are worth retrying.
+//! Capped exponential backoff with jitter, and which API errors are worth retrying.
 
 use std::time::Duration;
 
-/// `base`, `2·base`, `4·base`, … never more than `cap`; at most `attempts` tries in all.
+use backon::{BackoffBuilder, ExponentialBuilder};
+
+/// Delays of about `base`, `2·base`, `4·base`, … up to `cap`, each stretched by a random part of
+/// itself (backon's jitter: a delay `d` becomes one in `[d, 2d)`), so that replicas and writes that
+/// failed together do not all retry in the same instant; at most `attempts` tries in all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Backoff {
     pub base: Duration,
@@ -25,10 +29,21 @@ impl Backoff {
         attempts: u32::MAX,
     };
 
-    /// The delay before retry number `retry` (0-based).
-    pub fn delay(&self, retry: u32) -> Duration {
-        let factor = 1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX);
-        self.base.saturating_mul(factor).min(self.cap)
+    /// The delays between tries: `attempts - 1` of them (endless for [`Backoff::PASS`]).
+    pub fn delays(&self) -> impl Iterator<Item = Duration> + use<> {
+        self.builder().build()
+    }
+
+    fn builder(&self) -> ExponentialBuilder {
+        let builder = ExponentialBuilder::new()
+            .with_min_delay(self.base)
+            .with_max_delay(self.cap)
+            .with_factor(2.0)
+            .with_jitter();
+        match usize::try_from(self.attempts.saturating_sub(1)) {
+            Ok(retries) if self.attempts != u32::MAX => builder.with_max_times(retries),
+            _ => builder.without_max_times(),
+        }
     }
 }
 
@@ -57,16 +72,47 @@ pub fn status_code(error: &kube::Error) -> Option<u16> {
 mod tests {
     use super::*;
 
+    /// Each delay is its nominal value (doubling up to the cap) plus a jitter below that value.
+    fn assert_jittered(delays: &[Duration], nominal_ms: &[u64]) {
+        assert_eq!(delays.len(), nominal_ms.len(), "{delays:?}");
+        for (delay, nominal) in delays.iter().zip(nominal_ms) {
+            let nominal = Duration::from_millis(*nominal);
+            assert!(
+                *delay >= nominal && *delay < nominal * 2,
+                "{delay:?} for {nominal:?}"
+            );
+        }
+    }
+
     #[test]
-    fn delays_double_up_to_the_cap() {
-        let delays: Vec<u64> = (0..8)
-            .map(|i| Backoff::WRITE.delay(i).as_millis() as u64)
-            .collect();
-        assert_eq!(
-            delays,
-            vec![200, 400, 800, 1600, 3200, 6400, 10_000, 10_000]
+    fn delays_double_up_to_the_cap_with_jitter() {
+        // WRITE: 5 tries, so 4 delays.
+        let write: Vec<Duration> = Backoff::WRITE.delays().collect();
+        assert_jittered(&write, &[200, 400, 800, 1600]);
+        let longer = Backoff {
+            attempts: 9,
+            ..Backoff::WRITE
+        };
+        let delays: Vec<Duration> = longer.delays().collect();
+        assert_jittered(&delays, &[200, 400, 800, 1600, 3200, 6400, 10_000, 10_000]);
+        // PASS never runs out, and stays near its cap.
+        let late = Backoff::PASS.delays().nth(1_000);
+        assert!(
+            late.is_some_and(|d| d >= Duration::from_secs(300) && d < Duration::from_secs(600))
         );
-        assert_eq!(Backoff::PASS.delay(u32::MAX), Duration::from_secs(300));
+    }
+
+    #[test]
+    fn the_jitter_spreads_retries_apart() {
+        let seeded = |seed| -> Vec<Duration> {
+            Backoff::WRITE
+                .builder()
+                .with_jitter_seed(seed)
+                .build()
+                .collect()
+        };
+        assert_eq!(seeded(1), seeded(1));
+        assert_ne!(seeded(1), seeded(2));
     }
 
     #[test]

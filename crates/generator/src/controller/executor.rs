@@ -91,6 +91,7 @@ impl Executor<'_> {
         let id = ObjectId::of_key(&object.key);
         let mut force = owned;
         let mut retry = 0;
+        let mut delays = self.backoff.delays();
         loop {
             if (self.should_stop)() {
                 return Outcome::Stopped;
@@ -112,7 +113,9 @@ impl Executor<'_> {
                     }
                 }
             }
-            self.sleep(retry).await;
+            if let Some(delay) = delays.next() {
+                tokio::time::sleep(delay).await;
+            }
             retry += 1;
         }
     }
@@ -122,6 +125,7 @@ impl Executor<'_> {
     async fn delete(&self, delete: &Delete) -> Outcome {
         let mut current = delete.clone();
         let mut retry = 0;
+        let mut delays = self.backoff.delays();
         loop {
             if (self.should_stop)() {
                 return Outcome::Stopped;
@@ -147,7 +151,9 @@ impl Executor<'_> {
                     }
                 }
             }
-            self.sleep(retry).await;
+            if let Some(delay) = delays.next() {
+                tokio::time::sleep(delay).await;
+            }
             retry += 1;
         }
     }
@@ -160,10 +166,6 @@ impl Executor<'_> {
         }
         warn!(object = %id, %error, retry = retry + 1, "transient error, retrying");
         None
-    }
-
-    async fn sleep(&self, retry: u32) {
-        tokio::time::sleep(self.backoff.delay(retry)).await;
     }
 }
 

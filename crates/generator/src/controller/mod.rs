@@ -170,7 +170,7 @@ impl ControlLoop {
         mut stop: watch::Receiver<bool>,
     ) {
         let mut delay = RESYNC;
-        let mut failed_passes = 0u32;
+        let mut pass_delays = Backoff::PASS.delays();
         // The campaign ends only at shutdown; after that its channel is closed.
         let mut campaigning = true;
         loop {
@@ -224,11 +224,10 @@ impl ControlLoop {
                 "pass done"
             );
             if done.failed.is_empty() && !done.stopped {
-                failed_passes = 0;
+                pass_delays = Backoff::PASS.delays();
                 delay = RESYNC;
             } else {
-                delay = Backoff::PASS.delay(failed_passes);
-                failed_passes = failed_passes.saturating_add(1);
+                delay = pass_delays.next().unwrap_or(Backoff::PASS.cap);
             }
         }
     }

@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use uds_egress_wapc_test_host::{
-    HostCalls, KubeFixtures, PolicyHost, PolicyModule, ValidationResponse, diff,
-    read_admission_request, read_json,
+    HostCalls, KubeFixtures, PolicyHost, PolicyModule, ValidationResponse, read_admission_request,
+    read_json,
 };
 
 const USAGE: &str = "usage: policy-run --policy X.wasm [--settings settings.json] \
@@ -159,7 +159,7 @@ fn print_response(response: &ValidationResponse, object: &Value, host: &PolicyHo
         println!("audit: {key}={value}");
     }
     if let Some(mutated) = &response.mutated_object {
-        let changes = diff(object, mutated);
+        let changes = json_patch::diff(object, mutated).0;
         if changes.is_empty() {
             println!("patch: (none: the mutated object equals the request object)");
         } else {

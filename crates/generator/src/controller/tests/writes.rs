@@ -2,10 +2,10 @@
 
 use serde_json::{Value, json};
 
+use super::fake_api::{FakeApi, object_path};
 use super::{assert_declared, pass};
 use crate::controller::backoff::Backoff;
 use crate::controller::object_api::ObjectApi;
-use super::fake_api::{FakeApi, object_path};
 use uds_egress_testkit::fixtures::{desired, package, package_manifest};
 
 fn app(generation: i64, ports: &[u16]) -> Value {
@@ -275,10 +275,11 @@ async fn the_writes_of_a_phase_are_in_flight_together() {
     let started = tokio::time::Instant::now();
     let outcome = pass(&fake, &api, &[app(1, &[443])]).await;
     assert_eq!(outcome.executed.created.len(), 6);
-    // Six objects each waited one backoff delay; in flight together, the pass waited about one.
-    let one_delay = Backoff::WRITE.delay(0);
+    // Six objects each waited one backoff delay (base plus jitter, under twice the base); one at
+    // a time the pass would have waited at least six bases, in flight together under two.
+    let base = Backoff::WRITE.base;
     assert!(
-        started.elapsed() < one_delay * 2,
+        started.elapsed() < base * 3,
         "{:?} for 6 retried writes",
         started.elapsed()
     );
