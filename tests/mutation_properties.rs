@@ -12,7 +12,6 @@ use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
-use uds_egress_testkit::strategies::package;
 use uds_egress_core::parse::package_from_value;
 use uds_egress_core::rules::validate_package;
 use uds_egress_core::{Package, RuleConfig};
@@ -20,6 +19,7 @@ use uds_egress_policy::cluster::{Cluster, Listing, LookupError};
 use uds_egress_policy::mutate::mutate;
 use uds_egress_policy::validate::evaluate;
 use uds_egress_policy::verdict::Verdict;
+use uds_egress_testkit::strategies::package;
 
 /// A cluster with nothing in it: the properties are about one Package.
 struct EmptyCluster;

@@ -17,10 +17,10 @@ use serde_json::{Value, json};
 use uds_egress_bench::mask;
 use uds_egress_bench::policy_workload::{cluster, requests};
 use uds_egress_bench::scale::Scale;
-use uds_egress_wapc_test_host::protocol::validate_payload;
-use uds_egress_wapc_test_host::{HostCalls, KubeFixtures};
 use uds_egress_policy::cluster::{Cluster, Listing, LookupError};
 use uds_egress_policy::validate::evaluate;
+use uds_egress_wapc_test_host::protocol::validate_payload;
+use uds_egress_wapc_test_host::{HostCalls, KubeFixtures};
 
 /// The e2e host's callback, called directly.
 struct HostCallback(Arc<HostCalls>);

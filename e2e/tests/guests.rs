@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use uds_egress_wapc_test_host::{HostCalls, HostError, KubeFixtures, Limits, PolicyHost, PolicyModule};
+use uds_egress_wapc_test_host::{
+    HostCalls, HostError, KubeFixtures, Limits, PolicyHost, PolicyModule,
+};
 
 const RELAY: &str = include_str!("guests/host_call_relay.wat");
 const SPIN: &str = include_str!("guests/spin.wat");

@@ -11,11 +11,11 @@ use std::collections::{BTreeSet, HashSet};
 
 use proptest::prelude::*;
 use serde_json::Value;
-use uds_egress_testkit::k8s_names::manifest_problems;
-use uds_egress_testkit::strategies::package_set;
 use uds_egress_core::parse::package_from_value;
 use uds_egress_core::rules::validate_package;
 use uds_egress_core::{DesiredState, Package, RuleConfig, desired_state};
+use uds_egress_testkit::k8s_names::manifest_problems;
+use uds_egress_testkit::strategies::package_set;
 
 /// More gateway ports than the default, so that sidecar-mode rules on 8443 are rendered too.
 fn config() -> RuleConfig {

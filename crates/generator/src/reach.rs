@@ -8,11 +8,11 @@ use uds_egress_core::reach::{self, Mesh, Reach, ReachDiff, ReachSet, Reason, Rea
 use uds_egress_core::{Package, RuleConfig, desired_state};
 
 use crate::gateway_ports::GatewayPortsArg;
+use crate::render::RenderOutcome;
 use crate::sources::{read_sources, read_sources_allowing_empty};
 use uds_egress_plan::input::{self, Document, PackageInput};
 use uds_egress_plan::kinds::managed_documents;
 use uds_egress_plan::overlay::overlay;
-use crate::render::RenderOutcome;
 
 pub const REACH_HELP: &str = "Show which workload of which Package can reach which external \
 host:port/protocol through the egress gateway or waypoint, and why.
@@ -138,8 +138,7 @@ fn analyse(args: &ReachCli) -> Result<RenderOutcome, Failed> {
         rendered_reach(&base, None, &config, args.skip_invalid, &mut stderr)?
     } else {
         let packages = packages_of(base, &mut stderr)?;
-        let live =
-            read_sources(&args.live).map_err(|e| Failed(vec![format!("error: {e}")]))?;
+        let live = read_sources(&args.live).map_err(|e| Failed(vec![format!("error: {e}")]))?;
         let live = managed_documents(live, &mut stderr);
         reach::reach(&packages, &read_mesh(&live)?)
     };

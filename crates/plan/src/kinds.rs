@@ -88,10 +88,7 @@ pub fn managed_kind(group: &str, kind: &str) -> Option<&'static ManagedKind> {
 
 /// Live objects of the kinds uds-egress manages, with where each was read; others are noted and
 /// left out.
-pub fn managed_documents(
-    documents: Vec<Document>,
-    notes: &mut Vec<String>,
-) -> Vec<Document> {
+pub fn managed_documents(documents: Vec<Document>, notes: &mut Vec<String>) -> Vec<Document> {
     let mut objects = Vec::new();
     for document in documents {
         let managed = ObjectId::of_manifest(&document.value)

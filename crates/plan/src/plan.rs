@@ -152,4 +152,3 @@ pub fn plan(desired: &[GeneratedObject], live: &[Value]) -> Plan {
     }
     result
 }
-

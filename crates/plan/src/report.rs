@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use uds_egress_core::objects::meta::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
-use crate::plan::Plan;
 use crate::compare::FieldChange;
 use crate::identity::ObjectId;
+use crate::plan::Plan;
 
 /// `+` create (with the whole object), `~` update (with each changed field), `-` delete,
 /// `!` conflict, then a summary line.

@@ -37,8 +37,8 @@ pub fn manifest(mut object: DynamicObject, resource: &ApiResource) -> serde_json
 #[cfg(test)]
 mod tests {
     use super::*;
-    use uds_egress_plan::kinds::{MANAGED_KINDS, PACKAGE_KIND};
     use serde_json::json;
+    use uds_egress_plan::kinds::{MANAGED_KINDS, PACKAGE_KIND};
 
     #[test]
     fn every_kind_gets_its_group_version_and_plural() {

@@ -7,9 +7,9 @@ use serde_json::Value;
 use uds_egress_core::parse::package_from_value;
 use uds_egress_core::{ObjectKey, desired_state};
 
+use super::fake_api::FakeApi;
 use super::pass;
 use crate::controller::object_api::ObjectApi;
-use super::fake_api::FakeApi;
 use uds_egress_testkit::fixtures::{config, package_manifest};
 
 /// A small deterministic pseudo-random sequence (no dependency, same history every run).

@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::time::{Instant, advance};
 
-use crate::controller::leader::{Decision, Elector, LeaseConfig, decide};
 use super::fake_api::FakeApi;
+use crate::controller::leader::{Decision, Elector, LeaseConfig, decide};
 
 const PATH: &str = "/apis/coordination.k8s.io/v1/namespaces/sys/leases/uds-egress-generator";
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::assert_declared;
+use super::fake_api::FakeApi;
 use crate::controller::ControlLoop;
 use crate::controller::events::EventSink;
 use crate::controller::leader::{Elector, Leadership, LeaseConfig, campaign};
@@ -15,7 +16,6 @@ use crate::controller::metrics::Metrics;
 use crate::controller::object_api::ObjectApi;
 use crate::controller::server::Health;
 use crate::controller::watches::Watches;
-use super::fake_api::FakeApi;
 use uds_egress_testkit::fixtures::{config, desired, package, package_manifest};
 
 const LEASE: &str = "/apis/coordination.k8s.io/v1/namespaces/sys/leases/uds-egress-generator";

@@ -6,11 +6,11 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
+use super::fake_api::FakeApi;
 use crate::controller::reflect::{Reflected, WatchSpec, spawn};
 use crate::controller::resources::api_resource;
 use crate::controller::trim::Trim;
 use uds_egress_plan::kinds::{MANAGED_KINDS, PACKAGE_KIND};
-use super::fake_api::FakeApi;
 use uds_egress_testkit::fixtures::package_manifest;
 
 fn sidecar(namespace: &str) -> Value {

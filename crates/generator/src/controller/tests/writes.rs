@@ -2,10 +2,10 @@
 
 use serde_json::{Value, json};
 
+use super::fake_api::{FakeApi, object_path};
 use super::{assert_declared, pass};
 use crate::controller::backoff::Backoff;
 use crate::controller::object_api::ObjectApi;
-use super::fake_api::{FakeApi, object_path};
 use uds_egress_testkit::fixtures::{desired, package, package_manifest};
 
 fn app(generation: i64, ports: &[u16]) -> Value {
