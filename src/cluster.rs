@@ -12,7 +12,7 @@ use std::fmt;
 use kubewarden_policy_sdk::host_capabilities::kubernetes::ListAllResourcesRequest;
 use kubewarden_policy_sdk::wapc_guest::host_call;
 use serde_json::{Value, json};
-use uds_egress_core::objects::meta::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
+use uds_egress_core::objects::meta::{MANAGED_BY_LABEL, MANAGED_BY_VALUE, NOT_MANAGED_BY_US};
 
 /// A cluster-wide list failed, or its reply could not be read; the policy then fails closed.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,10 +47,6 @@ pub enum Listing {
     /// Istio `networking.istio.io/v1` `VirtualService`: which hosts it claims.
     VirtualServices,
 }
-
-/// Objects uds-egress generated carry `app.kubernetes.io/managed-by: uds-egress`; they never
-/// count as foreign claims, so the Istio lists ask the host to leave them out.
-const NOT_OURS: &str = "app.kubernetes.io/managed-by!=uds-egress";
 
 impl Listing {
     pub fn api_version(self) -> &'static str {
@@ -97,11 +93,13 @@ impl Listing {
         }
     }
 
-    /// Every Package counts; of the Istio objects only those uds-egress does not own.
+    /// Every Package counts; of the Istio objects only those uds-egress does not own: the ones it
+    /// generated carry its managed-by label and never count as foreign claims, so the Istio lists
+    /// ask the host to leave them out.
     pub fn label_selector(self) -> Option<&'static str> {
         match self {
             Listing::Packages => None,
-            Listing::Gateways | Listing::VirtualServices => Some(NOT_OURS),
+            Listing::Gateways | Listing::VirtualServices => Some(NOT_MANAGED_BY_US),
         }
     }
 

@@ -12,6 +12,7 @@ use std::collections::HashSet;
 
 use uds_egress_core::model::{Mode, Package};
 use uds_egress_core::names::{EGRESS_GATEWAY_NAMESPACE, gateway, virtual_service};
+use uds_egress_core::normal_host::{normal_form, same_host};
 use uds_egress_core::rules::conflict_scope::ConflictScope;
 use uds_egress_core::rules::conflicts::ConflictIndex;
 use uds_egress_core::violation::{Code, Violation, allow_path};
@@ -110,7 +111,8 @@ impl Claimant {
 }
 
 /// One violation per (host, foreign object claiming it), at the host's first rule. Hosts compare
-/// case-insensitively (DNS names do; the Package's host is already lower-cased by the mutation).
+/// in the core's normal form, as DNS names do (the Package's host is already in it, written by
+/// the mutation; a foreign object's is as its owner wrote it).
 fn foreign_claims(
     package: &Package,
     claimant: &Claimant,
@@ -120,14 +122,14 @@ fn foreign_claims(
     let mut seen: HashSet<String> = HashSet::new();
     for (index, allow) in package.host_rules() {
         let Some(host) = allow.host() else { continue };
-        if !seen.insert(host.to_ascii_lowercase()) {
+        if !seen.insert(normal_form(host)) {
             continue;
         }
         let own = (claimant.own_name)(host);
         // A linear scan: the lists hold only foreign objects, and a Package has few hosts.
         let mut foreign: Vec<(&str, &str)> = objects
             .iter()
-            .filter(|object| object.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)))
+            .filter(|object| object.hosts.iter().any(|h| same_host(h, host)))
             .map(|object| (object.namespace.as_ref(), object.name.as_ref()))
             .filter(|(namespace, name)| !(*namespace == EGRESS_GATEWAY_NAMESPACE && *name == own))
             .collect();

@@ -14,6 +14,7 @@ pub mod json_path;
 pub mod limits;
 pub mod listed;
 pub mod mutate;
+pub mod refused_settings;
 pub mod request;
 pub mod settings;
 pub mod shape;

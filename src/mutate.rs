@@ -8,8 +8,10 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use uds_egress_core::deprecated_fields::migrate_json;
 use uds_egress_core::model::{Allow, Protocol};
 use uds_egress_core::names::network_policy;
+use uds_egress_core::normal_host::normal_form;
 use uds_egress_core::resolve::{default_port, host_ports};
 
 /// Applies the whole mutation in place. Idempotent on every object the policy admits.
@@ -26,7 +28,7 @@ pub fn mutate(object: &mut Value) {
         return;
     };
     for entry in allow.iter_mut().filter_map(Value::as_object_mut) {
-        migrate(entry);
+        migrate_json(entry);
         normalise_host(entry);
         if host_of(entry).is_some() {
             default_protocol(entry);
@@ -36,40 +38,24 @@ pub fn mutate(object: &mut Value) {
     describe_colliding_host_rules(&pkg, allow);
 }
 
-/// A set (present, map-valued) `podLabels` replaces `selector`, even a set one, and is removed;
-/// likewise `remotePodLabels` → `remoteSelector`. Same rule as the core's `Allow::migrate`.
-fn migrate(entry: &mut Map<String, Value>) {
-    for (old, new) in [
-        ("podLabels", "selector"),
-        ("remotePodLabels", "remoteSelector"),
-    ] {
-        if entry.get(old).is_some_and(Value::is_object)
-            && let Some(labels) = entry.remove(old)
-        {
-            entry.insert(new.to_string(), labels);
-        }
-    }
-}
-
-/// Trims white space, lowercases (ASCII: DNS names are case-insensitive only in ASCII, RFC 4343)
-/// and strips one trailing dot. A host that would become empty is left as written, so that it
-/// stays a host rule and is refused by the hostname check instead of silently changing meaning.
-/// So is a host whose normal form would itself normalise further (`a.com..`, ` a.com . `): the
-/// mutation stays idempotent, and the hostname check names the problem.
+/// Writes the host's normal form (the core's, §8.3). A host that would become empty is left as
+/// written, so that it stays a host rule and is refused by the hostname check instead of silently
+/// changing meaning. So is a host whose normal form would itself normalise further (`a.com..`,
+/// ` a.com . `): the mutation stays idempotent, and the hostname check names the problem.
 fn normalise_host(entry: &mut Map<String, Value>) {
     let Some(Value::String(host)) = entry.get_mut("remoteHost") else {
         return;
     };
-    if let Some(normal) = normal_form(host).filter(|normal| normal_form(normal).is_none()) {
+    let normal = normal_form(host);
+    if normal.is_empty() {
+        return;
+    }
+    // A normal form that would normalise to nothing (`..` becomes `.`) is kept as written by the
+    // next pass, so it is a fixed point too.
+    let again = normal_form(&normal);
+    if again.is_empty() || again == normal {
         *host = normal;
     }
-}
-
-/// The normalised host, or `None` when normalising changes nothing or leaves nothing.
-fn normal_form(host: &str) -> Option<String> {
-    let trimmed = host.trim().to_ascii_lowercase();
-    let normal = trimmed.strip_suffix('.').unwrap_or(&trimmed);
-    (!normal.is_empty() && normal != host).then(|| normal.to_string())
 }
 
 /// The host of a host rule: a non-empty string `remoteHost`.
@@ -220,6 +206,8 @@ mod tests {
             ("  API.GitHub.com. ", "api.github.com"),
             ("api.github.com.", "api.github.com"),
             ("Example.COM", "example.com"),
+            // Its normal form `.` would normalise to nothing, so a second pass keeps it.
+            ("..", "."),
         ] {
             let out = mutated(&package(
                 json!([{"direction": "Egress", "remoteHost": raw}]),

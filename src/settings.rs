@@ -239,6 +239,7 @@ pub fn check_settings_payload(payload: &[u8]) -> SettingsValidationResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::refused_settings::{BAD_VALUES, Refusal, WRONG_SHAPES};
     use serde_json::json;
 
     fn check(value: serde_json::Value) -> SettingsValidationResponse {
@@ -311,57 +312,23 @@ mod tests {
         );
     }
 
+    /// Every refusal of the shared table, answered as the table says.
+    fn assert_refused(table: &[Refusal]) {
+        for refusal in table {
+            let answer = check_settings_payload(refusal.settings.as_bytes());
+            assert!(!answer.valid, "{}", refusal.settings);
+            let message = answer.message.unwrap_or_default();
+            assert!(
+                message.contains(refusal.message),
+                "{}: {message}",
+                refusal.settings
+            );
+        }
+    }
+
     #[test]
     fn bad_values_are_refused_naming_the_setting() {
-        let cases = [
-            (
-                json!({"gatewayPorts": [443, 0]}),
-                "gatewayPorts[1]: port 0 is out of range",
-            ),
-            (
-                json!({"gatewayPorts": [70000]}),
-                "gatewayPorts[0]: port 70000 is out of range",
-            ),
-            (json!({"gatewayPorts": [-1]}), "gatewayPorts[0]: port -1"),
-            (
-                json!({"allowedHosts": ["ok.com", "bad host"]}),
-                "allowedHosts[1]: host pattern",
-            ),
-            (
-                json!({"deniedHosts": ["*"]}),
-                "deniedHosts[0]: host pattern",
-            ),
-            (
-                json!({"frontingHosts": ["a..b"]}),
-                "frontingHosts[0]: host pattern",
-            ),
-            (
-                json!({"namespaces": {"pay": {"deniedHosts": ["x/y"]}}}),
-                "namespaces.pay.deniedHosts[0]: host pattern",
-            ),
-            (
-                json!({"namespaces": {"Bad_NS": {}}}),
-                "namespaces: \"Bad_NS\" is not a namespace",
-            ),
-            (
-                json!({"maxRemoteHostRules": 0}),
-                "maxRemoteHostRules: must be at least 1, got 0",
-            ),
-            (
-                json!({"anywhereNamespaces": ["monitoring", "Bad NS"]}),
-                "anywhereNamespaces[1]: \"Bad NS\" is not a namespace name",
-            ),
-            (
-                json!({"maxRemoteHostRules": -5}),
-                "maxRemoteHostRules: must be at least 1, got -5",
-            ),
-        ];
-        for (settings, expected) in cases {
-            let answer = check(settings.clone());
-            assert!(!answer.valid, "{settings}");
-            let message = answer.message.unwrap_or_default();
-            assert!(message.contains(expected), "{settings}: {message}");
-        }
+        assert_refused(BAD_VALUES);
     }
 
     #[test]
@@ -373,59 +340,7 @@ mod tests {
 
     #[test]
     fn wrong_shapes_get_an_invalid_answer_with_a_message() {
-        let cases = [
-            (
-                json!([1, 2]),
-                "settings: expected a map of settings, got a list",
-            ),
-            (
-                json!([]),
-                "settings: expected a map of settings, got a list",
-            ),
-            (
-                json!("x"),
-                "settings: expected a map of settings, got a string",
-            ),
-            (
-                json!({"namespaces": {"a": []}}),
-                "settings.namespaces.a: expected a map",
-            ),
-            (json!({"gatewayPort": [443]}), "unknown field `gatewayPort`"),
-            (
-                json!({"gatewayPorts": "443"}),
-                "settings.gatewayPorts: invalid type: string",
-            ),
-            (
-                json!({"gatewayPorts": [443.5]}),
-                "settings.gatewayPorts[0]: invalid type",
-            ),
-            (
-                json!({"denyHttp": "yes"}),
-                "settings.denyHttp: invalid type",
-            ),
-            (
-                json!({"namespaces": {"a": {"allowed": []}}}),
-                "unknown field `allowed`",
-            ),
-            (
-                json!({"namespaces": []}),
-                "settings.namespaces: invalid type",
-            ),
-            (
-                json!({"anywhereNamespaces": "monitoring"}),
-                "settings.anywhereNamespaces: invalid type: string",
-            ),
-            (
-                json!({"namespaces": {"a": {"allowAnywhere": "yes"}}}),
-                "settings.namespaces.a.allowAnywhere: invalid type",
-            ),
-        ];
-        for (settings, expected) in cases {
-            let answer = check(settings.clone());
-            assert!(!answer.valid, "{settings}");
-            let message = answer.message.unwrap_or_default();
-            assert!(message.contains(expected), "{settings}: {message}");
-        }
+        assert_refused(WRONG_SHAPES);
         let not_json = check_settings_payload(b"{gatewayPorts:");
         assert!(!not_json.valid);
         assert!(

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::normal_host::normal_form;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HostPattern {
     Exact(String),
@@ -10,9 +12,10 @@ pub enum HostPattern {
 }
 
 impl HostPattern {
-    /// Parses a pattern, lowercased and without a trailing dot.
+    /// Parses a pattern in the hosts' normal form (white space trimmed, lower-cased, one trailing
+    /// dot stripped), so that it compares with a normalised host as written.
     pub fn parse(raw: &str) -> Result<HostPattern, String> {
-        let normal = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+        let normal = normal_form(raw);
         let valid_body = |s: &str| {
             !s.is_empty()
                 && s.split('.').all(|label| {
@@ -32,9 +35,9 @@ impl HostPattern {
         }
     }
 
-    /// Whether `host` (any case, optional trailing dot) matches.
+    /// Whether `host` (any case, optional trailing dot) matches: compared in its normal form.
     pub fn matches(&self, host: &str) -> bool {
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let host = normal_form(host);
         match self {
             HostPattern::Exact(name) => host == *name,
             HostPattern::Suffix(suffix) => host
@@ -72,7 +75,18 @@ mod tests {
 
     #[test]
     fn refuses_malformed_patterns() {
-        for bad in ["", "*", "*.", "a..b", "a/b", "**.x", "x.*", "exa mple.com"] {
+        // `a.com..`: one trailing dot goes (the normal form), the second makes an empty label.
+        for bad in [
+            "",
+            "*",
+            "*.",
+            "a..b",
+            "a/b",
+            "**.x",
+            "x.*",
+            "exa mple.com",
+            "a.com..",
+        ] {
             assert!(HostPattern::parse(bad).is_err(), "{bad}");
         }
     }

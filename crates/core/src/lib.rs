@@ -8,6 +8,7 @@
 // the cluster's admission path. The workspace lints deny unwrap, expect, panic and indexing
 // (`make lint` allows them in tests).
 
+pub mod deprecated_fields;
 pub mod desired;
 pub mod field_error;
 mod fnv;
@@ -17,6 +18,7 @@ pub mod json_type;
 pub mod manifest;
 pub mod model;
 pub mod names;
+pub mod normal_host;
 pub mod objects;
 pub mod owner_annotation;
 pub mod parse;

@@ -6,6 +6,7 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::deprecated_fields;
 use crate::port::Port;
 
 pub const API_VERSION: &str = "uds.dev/v1alpha1";
@@ -206,15 +207,9 @@ impl Allow {
         self.ports.as_deref().filter(|p| !p.is_empty())
     }
 
-    /// Replaces deprecated fields by their successors: a set `podLabels` replaces `selector`
-    /// (even a set one) and a set `remotePodLabels` replaces `remoteSelector`.
+    /// Replaces deprecated fields by their successors ([`deprecated_fields`]).
     pub fn migrate(&mut self) {
-        if let Some(labels) = self.pod_labels.take() {
-            self.selector = Some(labels);
-        }
-        if let Some(labels) = self.remote_pod_labels.take() {
-            self.remote_selector = Some(labels);
-        }
+        deprecated_fields::migrate_typed(self);
     }
 }
 

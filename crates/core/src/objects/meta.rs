@@ -5,8 +5,26 @@ use serde::Serialize;
 
 use crate::model::Package;
 
-pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
-pub const MANAGED_BY_VALUE: &str = "uds-egress";
+/// The label and value are macros so that the selectors below can be joined at compile time
+/// (`concat!` takes literals only): callers that need a `&'static str` get one, with no copy.
+macro_rules! managed_by_label {
+    () => {
+        "app.kubernetes.io/managed-by"
+    };
+}
+macro_rules! managed_by_value {
+    () => {
+        "uds-egress"
+    };
+}
+
+/// The label that marks every object uds-egress generates, and its value.
+pub const MANAGED_BY_LABEL: &str = managed_by_label!();
+pub const MANAGED_BY_VALUE: &str = managed_by_value!();
+/// The label selector of the objects uds-egress generated.
+pub const MANAGED_BY_US: &str = concat!(managed_by_label!(), "=", managed_by_value!());
+/// The label selector of the objects uds-egress did not generate.
+pub const NOT_MANAGED_BY_US: &str = concat!(managed_by_label!(), "!=", managed_by_value!());
 pub const PACKAGE_LABEL: &str = "uds/package";
 pub const GENERATION_LABEL: &str = "uds/generation";
 

@@ -7,7 +7,7 @@ use kube::api::{
 };
 use serde_json::Value;
 use uds_egress_core::GeneratedObject;
-use uds_egress_core::objects::meta::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
+use uds_egress_core::objects::meta::NOT_MANAGED_BY_US;
 
 use uds_egress_plan::Delete;
 use uds_egress_plan::identity::ObjectId;
@@ -83,8 +83,9 @@ impl ObjectApi {
             Some(ns) => Api::namespaced_with(self.client.clone(), ns, &resource),
             None => Api::all_with(self.client.clone(), &resource),
         };
-        let selector = format!("{MANAGED_BY_LABEL}!={MANAGED_BY_VALUE}");
-        let mut params = ListParams::default().labels(&selector).limit(LIST_PAGE);
+        let mut params = ListParams::default()
+            .labels(NOT_MANAGED_BY_US)
+            .limit(LIST_PAGE);
         let mut names = Vec::new();
         loop {
             let page = api.list_metadata(&params).await.map_err(CallError::Api)?;

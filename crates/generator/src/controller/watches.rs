@@ -8,7 +8,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uds_egress_core::names::{EGRESS_AMBIENT_NAMESPACE, EGRESS_GATEWAY_NAMESPACE};
-use uds_egress_core::objects::meta::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
+use uds_egress_core::objects::meta::MANAGED_BY_US;
 
 use super::reflect::{self, Reflected, WatchSpec};
 use super::resources::api_resource;
@@ -64,13 +64,12 @@ impl Watches {
             watches.packages.push(store);
             watches.tasks.push(task);
         }
-        let selector = format!("{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}");
         for kind in MANAGED_KINDS {
             for namespace in &owned_namespaces {
                 let spec = WatchSpec {
                     resource: api_resource(kind),
                     namespace: namespace.clone(),
-                    config: watcher::Config::default().labels(&selector),
+                    config: watcher::Config::default().labels(MANAGED_BY_US),
                     trim: Trim::Owned,
                 };
                 let (store, task) = reflect::spawn(client, spec, changes.clone());
