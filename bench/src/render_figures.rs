@@ -5,7 +5,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use uds_egress_core::{RuleConfig, desired_state};
+use uds_egress_core::{DesiredState, RuleConfig, desired_state};
+use uds_egress_plan::input::parse_documents;
 
 use crate::child;
 use crate::criterion_estimate;
@@ -91,6 +92,7 @@ pub fn process(scale: &Scale, uds_egress: &Path, work: &Path) -> Result<Vec<Row>
         peak = peak.max(measured.max_rss_bytes);
     }
     walls.sort_unstable();
+    check_output(&output, &state)?;
     let median = walls.get(walls.len() / 2).copied().unwrap_or_default();
     let out_bytes = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
     let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
@@ -115,4 +117,29 @@ pub fn process(scale: &Scale, uds_egress: &Path, work: &Path) -> Result<Vec<Row>
             Check::at_most(mib(peak), MEMORY_BUDGET_MIB, "≤ 256 MiB"),
         ),
     ])
+}
+
+/// What the measured process printed is the in-process translation, object for object, read back
+/// with the plan library's reader (the one `plan` reads a cluster's objects with): a fast render
+/// of the wrong objects must not pass.
+fn check_output(output: &Path, state: &DesiredState) -> Result<(), String> {
+    let shown = output.display().to_string();
+    let text = std::fs::read_to_string(output).map_err(|e| format!("{shown}: {e}"))?;
+    let documents = parse_documents(&shown, &text).map_err(|e| e.to_string())?;
+    if documents.len() != state.objects.len() {
+        return Err(format!(
+            "uds-egress render printed {} objects, the translation has {}",
+            documents.len(),
+            state.objects.len()
+        ));
+    }
+    for (document, object) in documents.iter().zip(&state.objects) {
+        if !object.manifest.with_value(|value| *value == document.value) {
+            return Err(format!(
+                "uds-egress render printed {} ({}) unlike the translation",
+                object.key, document.origin
+            ));
+        }
+    }
+    Ok(())
 }

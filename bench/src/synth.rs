@@ -11,10 +11,10 @@
 //!   policy's mutation leaves them (protocol and port explicit), each with a description so that
 //!   the NetworkPolicy names differ.
 
-use serde::Serialize;
 use serde_json::{Value, json};
 use uds_egress_core::Package;
 use uds_egress_core::parse::package_from_value;
+use uds_egress_plan::output::write_values;
 
 use crate::rng::Rng;
 
@@ -156,14 +156,12 @@ pub fn parse(objects: &[Value]) -> Result<Vec<Package>, String> {
         .collect()
 }
 
-/// Multi-document YAML, as `kubectl get -o yaml` splits would give `render`.
-pub fn to_yaml<T: Serialize>(objects: &[T]) -> Result<String, String> {
-    let mut out = String::new();
-    for object in objects {
-        out.push_str("---\n");
-        out.push_str(&serde_yaml_ng::to_string(object).map_err(|e| e.to_string())?);
-    }
-    Ok(out)
+/// Multi-document YAML, as `kubectl get -o yaml` splits would give `render`: written by the plan
+/// library's emitter, the one `render` prints with.
+pub fn to_yaml(objects: &[Value]) -> Result<String, String> {
+    let mut out = Vec::new();
+    write_values(&mut out, objects).map_err(|e| e.to_string())?;
+    String::from_utf8(out).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use uds_egress_core::model::Mode;
 use uds_egress_core::parse::package_from_value;
+use uds_egress_core::reach::workload::selector_of;
 use uds_egress_core::reach::{ReasonKind, Via, reach_of_generated};
 use uds_egress_core::resolve::host_ports;
 use uds_egress_core::{Package, RuleConfig, desired_state};
@@ -104,15 +105,6 @@ fn packages(choice: &[(bool, Vec<RuleChoice>)], shared: bool) -> Vec<Package> {
         .collect()
 }
 
-fn selector_of(allow: &uds_egress_core::Allow) -> BTreeSet<(String, String)> {
-    allow
-        .selector
-        .iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
 /// The ports a workload's pods may use to the egress gateway, from the Package rules alone
 /// (semantics §3.4): `None` is every port.
 fn gateway_ports(
@@ -121,7 +113,9 @@ fn gateway_ports(
 ) -> Option<BTreeSet<u16>> {
     let mut ports = BTreeSet::new();
     for allow in package.allow() {
-        let covers = selector_of(allow).is_subset(selector);
+        // The entry's labels as the core reads them (absent and `{}` both select every pod).
+        let labels: BTreeSet<(String, String)> = selector_of(allow).into_iter().collect();
+        let covers = labels.is_subset(selector);
         let anywhere = allow.remote_generated.is_some();
         let to_gateway = package.mode() == Mode::Sidecar && allow.is_host_rule();
         if !covers || !(anywhere || to_gateway) {

@@ -16,14 +16,29 @@ use uds_egress_core::GeneratedObject;
 pub fn write_yaml(out: &mut impl Write, objects: &[GeneratedObject]) -> io::Result<()> {
     let mut document = String::new();
     for object in objects {
-        document.clear();
-        document.push_str("---\n");
         object
             .manifest
-            .with_value(|value| write_document(&mut document, value));
-        out.write_all(document.as_bytes())?;
+            .with_value(|value| write_one(out, &mut document, value))?;
     }
     Ok(())
+}
+
+/// As [`write_yaml`], for objects that are JSON values already (Packages, say, written as the
+/// input of `render`).
+pub fn write_values(out: &mut impl Write, values: &[Value]) -> io::Result<()> {
+    let mut document = String::new();
+    for value in values {
+        write_one(out, &mut document, value)?;
+    }
+    Ok(())
+}
+
+/// One `---` document, built in `document` (cleared first) and written at once.
+fn write_one(out: &mut impl Write, document: &mut String, value: &Value) -> io::Result<()> {
+    document.clear();
+    document.push_str("---\n");
+    write_document(document, value);
+    out.write_all(document.as_bytes())
 }
 
 fn write_document(out: &mut String, value: &Value) {

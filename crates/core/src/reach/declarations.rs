@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::{Mode, Package};
+use crate::normal_host::{normal_form, same_host};
 use crate::owner_annotation::owner_annotation_key;
 use crate::reach::fields::Labels;
 use crate::reach::workload::{EntryRef, PackageRef, is_anywhere, selector_of, service_account_of};
@@ -38,13 +39,13 @@ impl Declared {
                 host: h,
                 ports,
                 protocol: p,
-            } => h.eq_ignore_ascii_case(host) && ports.contains(&port) && p == protocol,
+            } => same_host(h, host) && ports.contains(&port) && p == protocol,
             DeclaredKind::Anywhere { .. } => false,
         }
     }
 
     pub fn names_host(&self, host: &str) -> bool {
-        matches!(&self.kind, DeclaredKind::Host { host: h, .. } if h.eq_ignore_ascii_case(host))
+        matches!(&self.kind, DeclaredKind::Host { host: h, .. } if same_host(h, host))
     }
 }
 
@@ -73,7 +74,7 @@ impl Declarations {
                     DeclaredKind::Anywhere { ports }
                 } else if allow.is_egress() && allow.is_host_rule() {
                     DeclaredKind::Host {
-                        host: allow.host().unwrap_or("").to_ascii_lowercase(),
+                        host: normal_form(allow.host().unwrap_or("")),
                         ports: host_ports(allow),
                         protocol: host_protocol(allow).as_str().to_string(),
                     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::json_type::json_type;
+use crate::normal_host::{normal_form, same_host};
 
 /// A label map, sorted: selectors and labels are compared as sets.
 pub type Labels = BTreeMap<String, String>;
@@ -186,17 +187,15 @@ pub fn selects(selector: &Labels, labels: &Labels) -> bool {
     selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
-/// A host pattern of Istio (`*`, `*.example.com`, `example.com`) matches a host; DNS names
-/// compare without case.
+/// A host pattern of Istio (`*`, `*.example.com`, `example.com`) matches a host, both compared in
+/// the hosts' one normal form (`normal_host`), as the policy and the generator compare them.
 pub fn host_matches(pattern: &str, host: &str) -> bool {
     if pattern == "*" {
         return true;
     }
     match pattern.strip_prefix("*.") {
-        Some(suffix) => host
-            .to_ascii_lowercase()
-            .ends_with(&format!(".{}", suffix.to_ascii_lowercase())),
-        None => pattern.eq_ignore_ascii_case(host),
+        Some(suffix) => normal_form(host).ends_with(&format!(".{}", normal_form(suffix))),
+        None => same_host(pattern, host),
     }
 }
 
@@ -265,6 +264,9 @@ mod tests {
     fn patterns_and_export() {
         assert!(host_matches("*.example.com", "API.example.com"));
         assert!(!host_matches("*.example.com", "example.com"));
+        // The one normal form: a trailing dot names the same host.
+        assert!(host_matches("api.example.com", "API.example.com."));
+        assert!(host_matches("*.example.com", "a.example.com."));
         assert!(host_matches("*", "x"));
         assert!(exported_to(&[], "a", "b"));
         assert!(exported_to(&[".".into()], "a", "a"));

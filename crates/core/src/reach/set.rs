@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::generated_object::ObjectKey;
+use crate::normal_host::same_host;
 use crate::reach::network_policy::Grant;
 use crate::reach::workload::{EntryRef, PackageRef, Workload};
 
@@ -214,10 +215,10 @@ impl ReachSet {
         out
     }
 
-    /// Only what reaches `host` (DNS names compare without case).
+    /// Only what reaches `host` (compared in the hosts' normal form).
     pub fn for_host(mut self, host: &str) -> ReachSet {
         for w in &mut self.workloads {
-            w.reaches.retain(|r| r.host.eq_ignore_ascii_case(host));
+            w.reaches.retain(|r| same_host(&r.host, host));
         }
         self.workloads.retain(|w| !w.reaches.is_empty());
         self
