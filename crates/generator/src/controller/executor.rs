@@ -57,12 +57,19 @@ impl Executor<'_> {
         ];
         for steps in phases {
             // Futures collected first, from a named method: see `existence::foreign_objects`.
-            let runs: Vec<_> = steps.into_iter().map(|step| self.run(step)).collect();
-            let outcomes: Vec<(Step<'_>, Outcome)> = stream::iter(runs)
-                .buffered(WRITES_IN_FLIGHT)
+            // Unordered, so that one slow write does not hold back the ones behind it: always
+            // WRITES_IN_FLIGHT at the server. The outcomes are put back in plan order.
+            let runs: Vec<_> = steps
+                .into_iter()
+                .enumerate()
+                .map(|(index, step)| self.run(index, step))
+                .collect();
+            let mut outcomes: Vec<(usize, Step<'_>, Outcome)> = stream::iter(runs)
+                .buffer_unordered(WRITES_IN_FLIGHT)
                 .collect()
                 .await;
-            for (step, outcome) in outcomes {
+            outcomes.sort_by_key(|(index, _, _)| *index);
+            for (_, step, outcome) in outcomes {
                 record(&mut done, &step, outcome);
             }
             if done.stopped {
@@ -72,9 +79,9 @@ impl Executor<'_> {
         done
     }
 
-    async fn run<'p>(&self, step: Step<'p>) -> (Step<'p>, Outcome) {
+    async fn run<'p>(&self, index: usize, step: Step<'p>) -> (usize, Step<'p>, Outcome) {
         let outcome = self.step(&step).await;
-        (step, outcome)
+        (index, step, outcome)
     }
 
     async fn step(&self, step: &Step<'_>) -> Outcome {

@@ -45,6 +45,10 @@ use watches::Watches;
 
 /// A burst of events is over after this long without one...
 const QUIET: Duration = Duration::from_millis(500);
+/// ...but before the first pass, only this long: the initial lists arrive as whole snapshots, not
+/// as a burst of edits to coalesce, and a pass that comes before the last store is listed is
+/// skipped (not synced) at no cost. Half a second less until an initial sync starts writing.
+const FIRST_QUIET: Duration = Duration::from_millis(50);
 /// ...or this long after its first event, whichever comes first.
 const MAX_WAIT: Duration = Duration::from_secs(5);
 /// A pass runs at least this often, to notice foreign objects (which are not watched) going away.
@@ -173,13 +177,15 @@ impl ControlLoop {
         let mut pass_delays = Backoff::PASS.delays();
         // The campaign ends only at shutdown; after that its channel is closed.
         let mut campaigning = true;
+        let mut passed = false;
         loop {
             if *stop.borrow() {
                 break;
             }
             tokio::select! {
                 _ = stop.changed() => {}
-                settled = debounce::settle(&mut changes, QUIET, MAX_WAIT) => if !settled { break },
+                settled = debounce::settle(&mut changes, if passed { QUIET } else { FIRST_QUIET }, MAX_WAIT)
+                    => if !settled { break },
                 _ = sleep(delay) => {}
                 changed = leading.changed(), if campaigning => campaigning = changed.is_ok(),
             }
@@ -206,6 +212,7 @@ impl ControlLoop {
                 dry_run: self.dry_run,
             };
             let outcome = run_pass(&self.api, input, Backoff::WRITE, &should_stop).await;
+            passed = true;
             self.metrics
                 .record_pass(&outcome, started.elapsed().as_secs_f64());
             if let Some(events) = &self.events {
