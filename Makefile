@@ -21,7 +21,7 @@ REGISTRY ?= ghcr.io/uds-egress/policies/uds-egress-policy
 USAGE_FILE := $(firstword $(wildcard README.md docs/policy.md))
 
 # cargo decides whether a rebuild is needed, so the wasm targets always ask it.
-.PHONY: policy.wasm noop-policy.wasm annotated-policy.wasm e2e-tests engine-tests push test examples \
+.PHONY: policy.wasm noop-policy.wasm lookups-only-policy.wasm annotated-policy.wasm e2e-tests engine-tests push test examples \
 	fmt lint wasm-target core-wasm check-version
 
 wasm-target:
@@ -62,6 +62,13 @@ policy.wasm: wasm-target
 noop-policy.wasm: wasm-target
 	cargo build --target $(WASM_TARGET) --profile policy -p noop-policy
 	cp $(WASM_OUT)/noop_policy.wasm $@
+	$(call wasm_opt,$@)
+
+# The engine's floor under the policy's lookups (figure 6 of the benchmark): the policy's list
+# calls, replies discarded.
+lookups-only-policy.wasm: wasm-target
+	cargo build --target $(WASM_TARGET) --profile policy -p lookups-only-policy
+	cp $(WASM_OUT)/lookups_only_policy.wasm $@
 	$(call wasm_opt,$@)
 
 # The real engines (kwctl, policy-server, kube-apiserver, etcd, docker-registry), found by
@@ -253,13 +260,27 @@ BENCH_CARGO := --profile $(BENCH_PROFILE) --workspace
 API_SERVER_FIGURES := $(BENCH_DIR)/api-server.json
 API_SERVER_SIZE := $(if $(filter dev,$(BENCH_PROFILE)),50 5,1000 50)
 API_SERVER_ENGINES := kube-apiserver etcd kubectl jq
+# Figure 6, the policy on kwctl and policy-server with its lookups answered by kube-apiserver
+# (bench/api-server/policy-figures): SECONDS per measurement, then the Packages stored.
+POLICY_ENGINE_FIGURES := $(BENCH_DIR)/policy-engines.json
+POLICY_ENGINE_SIZE := $(if $(filter dev,$(BENCH_PROFILE)),1 0 20 200,5 0 200 2000)
+# kwctl bench makes 5,000 evaluations whatever it is told: ~65 ms each at 2,000 Packages.
+KWCTL_BENCH_LIMIT := $(if $(filter dev,$(BENCH_PROFILE)),120,900)
+POLICY_ENGINES := $(API_SERVER_ENGINES) kwctl policy-server wrk
 
 .PHONY: bench
 # The full run measures the generator image too (built once, then cheap); the quick run reads
 # its size only if an earlier `make image` left it (see bench/src/image_size.rs).
-bench: policy.wasm noop-policy.wasm $(if $(filter dev,$(BENCH_PROFILE)),,image)
+bench: policy.wasm noop-policy.wasm lookups-only-policy.wasm $(if $(filter dev,$(BENCH_PROFILE)),,image)
 	cargo build $(BENCH_CARGO) --bins --bench desired_state
-	mkdir -p $(BENCH_DIR) && rm -f $(API_SERVER_FIGURES)
+	mkdir -p $(BENCH_DIR) && rm -f $(API_SERVER_FIGURES) $(POLICY_ENGINE_FIGURES)
+	@if path=$$(e2e/engines/engine-path $(POLICY_ENGINES)); then \
+		$(MAKE) --no-print-directory annotated-policy.wasm >&2 || exit 1; \
+		echo "### figure 6: the policy on kwctl and policy-server ($(POLICY_ENGINE_SIZE): seconds, Packages)"; \
+		PATH=$$path POLICY=annotated-policy.wasm LOOKUPS_ONLY=lookups-only-policy.wasm NOOP=noop-policy.wasm \
+			POLICY_WORKLOAD=$(BENCH_BIN)/policy-workload KWCTL_BENCH_LIMIT=$(KWCTL_BENCH_LIMIT) \
+			bench/api-server/policy-figures $(POLICY_ENGINE_FIGURES) $(POLICY_ENGINE_SIZE) || exit 1; \
+	else echo "figure 6 not measured: the engines were not found"; fi
 	@if path=$$(e2e/engines/engine-path $(API_SERVER_ENGINES)); then \
 		echo "### figure 5: the controller on kube-apiserver ($(API_SERVER_SIZE): Packages, updates)"; \
 		PATH=$$path UDS_EGRESS_BIN=$(BENCH_BIN)/uds-egress \
@@ -269,7 +290,7 @@ bench: policy.wasm noop-policy.wasm $(if $(filter dev,$(BENCH_PROFILE)),,image)
 	CRITERION_HOME=$(BENCH_DIR)/criterion cargo bench $(BENCH_CARGO) --bench desired_state
 	$(BENCH_BIN)/uds-egress-bench --policy policy.wasm --noop noop-policy.wasm \
 		--uds-egress $(BENCH_BIN)/uds-egress --criterion-home $(BENCH_DIR)/criterion --work $(BENCH_DIR) \
-		--image-size $(IMAGE_SIZE_FILE) --api-server $(API_SERVER_FIGURES)
+		--image-size $(IMAGE_SIZE_FILE) --api-server $(API_SERVER_FIGURES) --policy-engines $(POLICY_ENGINE_FIGURES)
 
 # Fuzzing (fuzz/README.md): builds the seed corpora, then runs each cargo-fuzz target for
 # FUZZ_SECONDS seconds, one after another in one process each (the machines have 2 cores). Needs

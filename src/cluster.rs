@@ -49,6 +49,13 @@ pub enum Listing {
 }
 
 impl Listing {
+    /// Every list the context checks make, in the order they make them.
+    pub const ALL: [Listing; 3] = [
+        Listing::Packages,
+        Listing::Gateways,
+        Listing::VirtualServices,
+    ];
+
     pub fn api_version(self) -> &'static str {
         match self {
             Listing::Packages => "uds.dev/v1alpha1",

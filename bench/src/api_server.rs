@@ -6,14 +6,13 @@
 //! quick run syncs fewer); a reaction to a Package update within 2 s at p99; a restart on a
 //! converged cluster writes nothing; every write is an object that changes.
 //!
-//! The file is missing when the engines were not found: in the full run (and wherever the engines
-//! are required) that is a figure that could not be measured; in a quick run without engines it
-//! is reported as not measured, never as passed.
+//! A missing file: see [`engine_figures::read`].
 
 use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::engine_figures;
 use crate::table::{Check, Row, thousands};
 
 const FIGURE: &str = "5 controller on kube-apiserver";
@@ -38,19 +37,14 @@ pub struct Figures {
 
 /// `required`: the figures must be there (full run, or engines required).
 pub fn run(file: &Path, required: bool) -> Vec<Row> {
-    let text = match std::fs::read_to_string(file) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-            return vec![Row::info(
-                FIGURE,
-                "not measured: kube-apiserver, etcd, kubectl or jq not found (e2e/engines/find)",
-            )];
-        }
-        Err(e) => return vec![Row::error(FIGURE, format!("{}: {e}", file.display()))],
-    };
-    match serde_json::from_str::<Figures>(&text) {
+    match engine_figures::read::<Figures>(
+        file,
+        required,
+        FIGURE,
+        "kube-apiserver, etcd, kubectl or jq",
+    ) {
         Ok(figures) => rows(&figures),
-        Err(e) => vec![Row::error(FIGURE, format!("{}: {e}", file.display()))],
+        Err(row) => vec![row],
     }
 }
 

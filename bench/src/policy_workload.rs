@@ -84,8 +84,18 @@ fn config_map() -> Value {
 
 /// Every object of the cluster, whole (the host masks them).
 pub fn cluster(scale: &Scale) -> Result<Vec<Value>, String> {
-    let packages =
-        Workload::new(scale.policy_cluster_packages, scale.policy_cluster_hosts).generate();
+    cluster_of(scale.policy_cluster_packages, scale.policy_cluster_hosts)
+}
+
+/// The hosts of a cluster of `packages` Packages: in the proportion of figure 1's cluster, so
+/// that a larger cluster has more unrelated Packages, not only more Packages on the same hosts.
+pub fn hosts_for(packages: usize) -> usize {
+    packages * Scale::FULL.policy_cluster_hosts / Scale::FULL.policy_cluster_packages
+}
+
+/// The cluster of `packages` Packages over `hosts` hosts, whole.
+pub fn cluster_of(packages: usize, hosts: usize) -> Result<Vec<Value>, String> {
+    let packages = Workload::new(packages, hosts).generate();
     let state = desired_state(&synth::parse(&packages)?, &RuleConfig::default());
     if !state.refused.is_empty() {
         return Err(format!(

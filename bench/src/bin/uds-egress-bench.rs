@@ -3,14 +3,15 @@
 //!
 //! uds-egress-bench --policy policy.wasm --noop noop-policy.wasm --uds-egress PATH
 //!                  --criterion-home DIR --work DIR --image-size FILE --api-server FILE
-//!                  [--only policy,size,render,writes,api-server]
+//!                  --policy-engines FILE [--only policy,size,render,writes,api-server,policy-engines]
 //!
 //! `--image-size`: the generator image's size in bytes, written by `make image`; the quick run
 //! reports a missing file as not built (see `image_size`).
 //!
 //! `--api-server`: the figures `bench/api-server/controller-figures` measured on the real
 //! kube-apiserver; required in the full run and wherever `UDS_EGRESS_REQUIRE_ENGINES=1` (see
-//! `api_server`).
+//! `api_server`). `--policy-engines`: likewise, the figures of `bench/api-server/policy-figures`
+//! (kwctl and policy-server; see `policy_engines`).
 //!
 //! `make bench` builds everything and runs the criterion bench first; use it.
 
@@ -19,12 +20,21 @@ use std::process::ExitCode;
 
 use uds_egress_bench::scale::{QUICK_ENV, Scale};
 use uds_egress_bench::table::{self, Row};
-use uds_egress_bench::{api_server, image_size, module_size, policy_eval, render_figures, writes};
+use uds_egress_bench::{
+    api_server, image_size, module_size, policy_engines, policy_eval, render_figures, writes,
+};
 
 const USAGE: &str = "usage: uds-egress-bench --policy policy.wasm --noop noop-policy.wasm \
                      --uds-egress PATH --criterion-home DIR --work DIR --image-size FILE \
-                     --api-server FILE [--only FIGURES]";
-const FIGURES: [&str; 5] = ["policy", "size", "render", "writes", "api-server"];
+                     --api-server FILE --policy-engines FILE [--only FIGURES]";
+const FIGURES: [&str; 6] = [
+    "policy",
+    "size",
+    "render",
+    "writes",
+    "api-server",
+    "policy-engines",
+];
 /// Set by `.ci/run`: the figures measured on the real engines must be there.
 const REQUIRE_ENGINES_ENV: &str = "UDS_EGRESS_REQUIRE_ENGINES";
 
@@ -36,13 +46,14 @@ struct Args {
     work: PathBuf,
     image_size: PathBuf,
     api_server: PathBuf,
+    policy_engines: PathBuf,
     only: Vec<String>,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let (mut policy, mut noop, mut uds_egress, mut criterion_home, mut work, mut image_size) =
         (None, None, None, None, None, None);
-    let mut api_server = None;
+    let (mut api_server, mut policy_engines) = (None, None);
     let mut only: Vec<String> = FIGURES.map(String::from).to_vec();
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -54,6 +65,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--work" => work = Some(PathBuf::from(value()?)),
             "--image-size" => image_size = Some(PathBuf::from(value()?)),
             "--api-server" => api_server = Some(PathBuf::from(value()?)),
+            "--policy-engines" => policy_engines = Some(PathBuf::from(value()?)),
             "--only" => {
                 only = value()?.split(',').map(str::to_owned).collect();
                 if let Some(unknown) = only.iter().find(|f| !FIGURES.contains(&f.as_str())) {
@@ -72,6 +84,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         work: need(work, "--work")?,
         image_size: need(image_size, "--image-size")?,
         api_server: need(api_server, "--api-server")?,
+        policy_engines: need(policy_engines, "--policy-engines")?,
         only,
     })
 }
@@ -123,9 +136,13 @@ fn main() -> ExitCode {
             Err(problem) => rows.push(Row::error("4 controller writes", problem)),
         }
     }
+    let engines_required =
+        !scale.quick || std::env::var(REQUIRE_ENGINES_ENV).is_ok_and(|v| v == "1");
     if wants("api-server") {
-        let required = !scale.quick || std::env::var(REQUIRE_ENGINES_ENV).is_ok_and(|v| v == "1");
-        rows.extend(api_server::run(&args.api_server, required));
+        rows.extend(api_server::run(&args.api_server, engines_required));
+    }
+    if wants("policy-engines") {
+        rows.extend(policy_engines::run(&args.policy_engines, engines_required));
     }
 
     println!();
