@@ -66,7 +66,8 @@ teardown_file() {
 kwctl_judge() {
   local name=$1 module=$2 request response
   request="$FIXTURES/$(case_field "$name" .request | jq -r .)"
-  response=$(kwctl run --allow-context-aware --sources-path "$SOURCES_FILE" --request-path "$request" \
+  response=$(KWCTL_WHAT=$name kwctl_again_if_hung timeout "${KWCTL_SECONDS:-20}" \
+    kwctl run --allow-context-aware --sources-path "$SOURCES_FILE" --request-path "$request" \
     --settings-json "$(case_field "$name" .settings)" "$module" 2>"$BATS_TEST_TMPDIR/kwctl.log") \
     || { echo "kwctl run $module failed on $name:" >&2; tail -5 "$BATS_TEST_TMPDIR/kwctl.log" >&2; return 1; }
   decoded <<<"$response"
