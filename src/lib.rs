@@ -20,6 +20,7 @@ pub mod settings;
 pub mod shape;
 pub mod sieve;
 pub mod validate;
+pub mod value_at;
 pub mod verdict;
 pub mod warnings;
 

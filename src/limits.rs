@@ -3,6 +3,7 @@
 //! A Package is a few kilobytes; the limits are far above any real one and far below what would
 //! let one request exhaust the evaluation deadline (Kubewarden's default is 2 s).
 
+use crate::value_at::value_at;
 use serde_json::Value;
 
 /// Largest Package object accepted, as JSON text: 512 KiB. Checked on the raw bytes, before the
@@ -38,8 +39,7 @@ pub fn check_object_size(size: usize) -> Result<(), String> {
 /// object, counted without parsing it into the model, so that an oversized list is refused before
 /// mutation, rules and cluster lookups run over it.
 pub fn count_host_rules(object: &Value) -> usize {
-    object
-        .pointer("/spec/network/allow")
+    value_at(object, &["spec", "network", "allow"])
         .and_then(Value::as_array)
         .map_or(0, |allow| {
             allow

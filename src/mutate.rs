@@ -4,6 +4,7 @@
 //! (`status`, future CRD fields, unknown keys) exactly as submitted. Anything of an unexpected shape
 //! is left alone: validation then reports it with its field path.
 
+use crate::value_at::{value_at, value_at_mut};
 use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
@@ -14,19 +15,22 @@ use uds_egress_core::names::network_policy;
 use uds_egress_core::normal_host::normal_form;
 use uds_egress_core::resolve::{default_port, host_ports};
 
-/// Applies the whole mutation in place. Idempotent on every object the policy admits.
-pub fn mutate(object: &mut Value) {
-    let pkg = object
-        .pointer("/metadata/name")
+/// Applies the whole mutation in place, and says whether it changed anything. Idempotent on
+/// every object the policy admits.
+///
+/// It writes only under `spec.network.allow`, so only that array is copied to tell a change:
+/// copying the whole object was a seventh of an evaluation without lookups.
+pub fn mutate(object: &mut Value) -> bool {
+    let pkg = value_at(object, &["metadata", "name"])
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let Some(allow) = object
-        .pointer_mut("/spec/network/allow")
-        .and_then(Value::as_array_mut)
+    let Some(allow) =
+        value_at_mut(object, &["spec", "network", "allow"]).and_then(Value::as_array_mut)
     else {
-        return;
+        return false;
     };
+    let before = allow.clone();
     for entry in allow.iter_mut().filter_map(Value::as_object_mut) {
         migrate_json(entry);
         normalise_host(entry);
@@ -36,6 +40,7 @@ pub fn mutate(object: &mut Value) {
         }
     }
     describe_colliding_host_rules(&pkg, allow);
+    *allow != before
 }
 
 /// Writes the host's normal form (the core's, §8.3). A host that would become empty is left as
@@ -192,7 +197,8 @@ mod tests {
 
     fn mutated(object: &Value) -> Value {
         let mut copy = object.clone();
-        mutate(&mut copy);
+        let changed = mutate(&mut copy);
+        assert_eq!(changed, copy != *object, "mutate's answer for {object}");
         copy
     }
 

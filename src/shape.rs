@@ -5,6 +5,7 @@
 //! webhook runs; the policy refuses them too, so that it never judges a misread Package (kwctl,
 //! background audit, a cluster without the CRD's schema).
 
+use crate::value_at::value_at;
 use serde_json::Value;
 use uds_egress_core::violation::{Code, Violation, allow_path};
 
@@ -13,14 +14,13 @@ pub fn shape_violation(object: &Value) -> Option<Violation> {
     let spine = [
         ("metadata", object.get("metadata")),
         ("spec", object.get("spec")),
-        ("spec.network", object.pointer("/spec/network")),
+        ("spec.network", value_at(object, &["spec", "network"])),
         (
             "spec.network.serviceMesh",
-            object.pointer("/spec/network/serviceMesh"),
+            value_at(object, &["spec", "network", "serviceMesh"]),
         ),
     ];
-    let entries = object
-        .pointer("/spec/network/allow")
+    let entries = value_at(object, &["spec", "network", "allow"])
         .and_then(Value::as_array)
         .into_iter()
         .flatten()

@@ -12,25 +12,25 @@
 //!   its strings are exactly the byte runs between consecutive quotes.
 //! - Kept: an item with a `"namespace"` key whose string value is the reviewed namespace.
 //! - Kept: an item with a `"remoteHost"` key whose value is one of the reviewed hosts, or whose
-//!   shared object name in the reviewed Package's mode ([`shared_name_key`]) is one of the
-//!   reviewed hosts' names: the same test as `touches`, on the raw string (for an item without
-//!   escapes the raw string is the parsed one).
+//!   shared object name in the reviewed Package's mode is one of the reviewed hosts' names
+//!   ([`SharedNameProbe`], which builds the name only for a host that may have it): the same
+//!   test as `touches`, on the raw string (for an item without escapes the raw string is the
+//!   parsed one).
 //! - A key appearing anywhere (not only where the Package model reads it) only keeps more items.
 //!
 //! [`ConflictScope::touches`]: uds_egress_core::rules::conflict_scope::ConflictScope::touches
 
-use uds_egress_core::model::{Mode, Package};
-use uds_egress_core::rules::conflicts::shared_name_key;
+use uds_egress_core::model::Package;
+use uds_egress_core::rules::shared_name_probe::SharedNameProbe;
 
 /// What an item must contain to be worth parsing.
 #[derive(Clone, Debug)]
 pub struct Sieve {
     namespace: String,
-    mode: Mode,
     /// The reviewed hosts, sorted.
     hosts: Vec<String>,
-    /// Their shared object names in the reviewed mode, sorted.
-    names: Vec<String>,
+    /// Their shared object names in the reviewed mode.
+    names: Vec<SharedNameProbe>,
 }
 
 impl Sieve {
@@ -43,12 +43,9 @@ impl Sieve {
             .collect();
         hosts.sort_unstable();
         hosts.dedup();
-        let mut names: Vec<String> = hosts.iter().map(|h| shared_name_key(mode, h)).collect();
-        names.sort_unstable();
-        names.dedup();
+        let names = hosts.iter().map(|h| SharedNameProbe::of(mode, h)).collect();
         Sieve {
             namespace: package.namespace().to_owned(),
-            mode,
             hosts,
             names,
         }
@@ -79,10 +76,7 @@ impl Sieve {
         self.hosts
             .binary_search_by(|h| h.as_str().cmp(host))
             .is_ok()
-            || self
-                .names
-                .binary_search(&shared_name_key(self.mode, host))
-                .is_ok()
+            || self.names.iter().any(|name| name.matches(host))
     }
 }
 

@@ -6,6 +6,7 @@
 //! when the rules passed: a Package already refused costs no cluster lookups) → verdict. Nothing
 //! here panics: every failure is a rejection with a message.
 
+use crate::value_at::value_at;
 use serde_json::Value;
 use uds_egress_core::model::{API_VERSION, KIND, Package};
 use uds_egress_core::parse::package_from_value;
@@ -121,10 +122,7 @@ fn judge(
     }
     // A Package being deleted is updated only to remove finalizers; refusing or mutating it could
     // keep it from ever going away. It no longer contributes egress (the generator drops it).
-    if object
-        .pointer("/metadata/deletionTimestamp")
-        .is_some_and(|t| !t.is_null())
-    {
+    if value_at(&object, &["metadata", "deletionTimestamp"]).is_some_and(|t| !t.is_null()) {
         return Verdict::accept();
     }
     // Over the cap, refuse before mutating or parsing the entries: the count is taken from the
@@ -134,8 +132,8 @@ fn judge(
         return Verdict::violations(&[violation]);
     }
 
-    let mut mutated = object.clone();
-    mutate(&mut mutated);
+    let mut mutated = object;
+    let changed = mutate(&mut mutated);
     let mut package = match package_from_value(&mutated) {
         Ok(package) => package,
         Err(violation) => return Verdict::violations(&[violation]),
@@ -154,7 +152,7 @@ fn judge(
     }
     Verdict::Accept {
         warnings: warnings(&package, &config.fronting_hosts),
-        mutated: (mutated != object).then_some(mutated),
+        mutated: changed.then_some(mutated),
     }
 }
 

@@ -56,9 +56,11 @@ fn payload(object: &Value) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The mutation of `object`; fails unless `mutate` says it changed something exactly when it did.
 fn mutated(object: &Value) -> Value {
     let mut copy = object.clone();
-    mutate(&mut copy);
+    let changed = mutate(&mut copy);
+    assert_eq!(changed, copy != *object, "mutate's answer for {object}");
     copy
 }
 

@@ -6,7 +6,8 @@
 //!
 //! Arguments: which request (`typical`, `large` or `other`), how many evaluations (default
 //! 1,000) and the cluster: a number of Packages (default figure 1's 200), `empty` for a cluster
-//! with nothing in it, or a kwctl recording (`kwctl run --record-host-capabilities-interactions
+//! with nothing in it, `none` for no lookups at all (settings `{"contextAware": false}`, as
+//! figure 6's "without lookups"), or a kwctl recording (`kwctl run --record-host-capabilities-interactions
 //! FILE` against a real API server), whose replies are served as kwctl sent them. The synthetic
 //! lookups go through the e2e host's callback as in the wasm benchmark (so the host's
 //! serialisation of the replies is in the profile, outside `evaluate`), with the cluster masked
@@ -129,9 +130,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let replies: Box<dyn Cluster> = match args.next().as_deref() {
+    let cluster_arg = args.next();
+    let settings = match cluster_arg.as_deref() {
+        Some("none") => json!({"contextAware": false}),
+        _ => json!({}),
+    };
+    let replies: Box<dyn Cluster> = match cluster_arg.as_deref() {
         None => synthetic(Some(Scale::FULL.policy_cluster_packages)),
-        Some("empty") => synthetic(None),
+        Some("empty" | "none") => synthetic(None),
         Some(size) if size.parse::<usize>().is_ok() => synthetic(size.parse().ok()),
         Some(recording) => match Recorded::read(recording) {
             Ok(recorded) => Ok(Box::new(recorded) as Box<dyn Cluster>),
@@ -146,7 +152,7 @@ fn main() -> ExitCode {
     let Some(request) = requests().into_iter().nth(index) else {
         return ExitCode::FAILURE;
     };
-    let payload = validate_payload(&request.request, &json!({}));
+    let payload = validate_payload(&request.request, &settings);
 
     let started = Instant::now();
     let mut accepted = 0;

@@ -59,9 +59,11 @@ fuzz_target!(|input: Input| {
         .then(|| serde_json::from_str::<Value>(&object).ok())
         .flatten();
     if let Some(mut value) = parsed {
-        mutate(&mut value);
+        let before = value.clone();
+        let changed = mutate(&mut value);
+        assert_eq!(changed, value != before, "mutate's answer is wrong");
         let once = value.clone();
-        mutate(&mut value);
+        assert!(!mutate(&mut value), "the mutation is not idempotent");
         assert_eq!(value, once, "the mutation is not idempotent");
     }
 });

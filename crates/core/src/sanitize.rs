@@ -1,7 +1,7 @@
 //! The name sanitiser applied to every generated object name (semantics §3.1).
 
 /// Longest name the sanitiser keeps before trimming the ends.
-const MAX_LEN: usize = 250;
+pub const MAX_LEN: usize = 250;
 
 /// Lowercases, collapses each run of characters outside `a-z0-9` into one `-`, truncates to 250
 /// characters, then strips leading and trailing characters that are not letters (digits too).

@@ -12,6 +12,7 @@ pub mod labels;
 pub mod local_names;
 pub mod namespace_name;
 pub mod package;
+pub mod shared_name_probe;
 pub mod uds_core;
 
 use crate::model::Package;
