@@ -70,6 +70,30 @@ enum Emptiness {
     Allowed,
 }
 
+/// One document's value. A document that is a JSON object (`kubectl get -o json`, often one
+/// `List` of every Package) is read by serde_json: the YAML parser keeps every event of a
+/// document until its end, which made a 17 MB List cost 200 MB before any object existed. JSON
+/// is YAML, so the value is the same (but for a repeated key: the last one wins, as in the API
+/// server's JSON decoding, where YAML refuses it); a document serde_json refuses is read as
+/// YAML, whose errors carry the line.
+fn parse_document(source: &str, start_line: usize, chunk: &str) -> Result<Value, InputError> {
+    if chunk.trim_start().starts_with('{')
+        && let Ok(value) = serde_json::from_str::<Value>(chunk)
+    {
+        return Ok(value);
+    }
+    serde_yaml_ng::from_str(chunk).map_err(|e| {
+        let line = e
+            .location()
+            .map(|l| l.line() + start_line - 1)
+            .unwrap_or(start_line);
+        InputError(format!(
+            "{source}: line {line}: {}",
+            strip_location(&e.to_string())
+        ))
+    })
+}
+
 /// Splits a text into YAML documents at `---` lines and parses each. A `---` at the start of a
 /// line always ends a document in YAML, so splitting there keeps line numbers exact.
 fn parse_documents_of(
@@ -90,16 +114,7 @@ fn parse_documents_of(
             document: count,
             line: start_line,
         };
-        let value: Value = serde_yaml_ng::from_str(chunk).map_err(|e| {
-            let line = e
-                .location()
-                .map(|l| l.line() + start_line - 1)
-                .unwrap_or(start_line);
-            InputError(format!(
-                "{source}: line {line}: {}",
-                strip_location(&e.to_string())
-            ))
-        })?;
+        let value = parse_document(source, start_line, chunk)?;
         match value {
             Value::Null => {}
             Value::Object(_) => {
@@ -283,6 +298,22 @@ mod tests {
         assert_eq!(docs.len(), 2);
         let empty = r#"{"apiVersion": "v1", "kind": "List", "items": []}"#;
         assert!(parse_documents("e.json", empty).unwrap().is_empty());
+    }
+
+    #[test]
+    fn json_documents_read_as_their_yaml_reading() {
+        let json = r#"{"apiVersion": "v1", "kind": "List", "items": [
+            {"kind": "Package", "metadata": {"name": "a", "labels": {"x": "1"}},
+             "spec": {"n": 1.5, "m": -3, "t": true, "z": null, "s": "a: b", "l": []}}]}"#;
+        let yaml: Value = serde_yaml_ng::from_str(json).unwrap();
+        let docs = parse_documents("l.json", json).unwrap();
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].value, yaml["items"][0]);
+        // JSON that serde_json refuses is YAML's to read, and its error names the line.
+        let err = parse_documents("bad.json", "{\n\"a\": [1,\n}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("bad.json: line "), "{err}");
     }
 
     #[test]
