@@ -40,7 +40,8 @@ impl fmt::Display for LookupError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Listing {
     /// `uds.dev/v1alpha1` `Package`: identity, mode and the host-rule fields the core's
-    /// `ConflictIndex` reads.
+    /// `ConflictIndex` reads; with direction, `remoteGenerated` and the deletion mark, what the
+    /// shared-reach warning reads (which entries open ports towards the egress gateway).
     Packages,
     /// Istio `networking.istio.io/v1` `Gateway`: which hosts its servers claim.
     Gateways,
@@ -77,7 +78,10 @@ impl Listing {
             Listing::Packages => &[
                 "metadata.name",
                 "metadata.namespace",
+                "metadata.deletionTimestamp",
                 "spec.network.serviceMesh.mode",
+                "spec.network.allow.direction",
+                "spec.network.allow.remoteGenerated",
                 "spec.network.allow.remoteHost",
                 "spec.network.allow.remoteProtocol",
                 "spec.network.allow.port",

@@ -6,7 +6,9 @@
 //!   (same namespace and name) is left out, so an UPDATE never conflicts with its own stored
 //!   version;
 //! - hosts of sidecar-mode host rules already claimed by a Gateway or VirtualService that uds-egress
-//!   does not own (§8.2.5), with UDS Core's reconcile-time messages.
+//!   does not own (§8.2.5), with UDS Core's reconcile-time messages;
+//! - for an admitted Package, the targets its rules open for other Packages' workloads through
+//!   shared objects (`shared_reach`): warnings, not violations.
 
 use std::collections::HashSet;
 
@@ -19,14 +21,23 @@ use uds_egress_core::violation::{Code, Violation, allow_path};
 
 use crate::cluster::{Cluster, Listing, LookupError};
 use crate::listed::{self, HostClaim};
+use crate::shared_reach::shared_reach_warnings;
 use crate::sieve::Sieve;
 
-/// Every context violation of `package`, or the first lookup that failed.
-pub fn context_violations(
+/// What the cluster says about a Package: its violations and, when it has none, the warnings
+/// that need other Packages (issue 15: reach opened for them through shared objects).
+#[derive(Debug, Default, PartialEq)]
+pub struct ContextReview {
+    pub violations: Vec<Violation>,
+    pub warnings: Vec<String>,
+}
+
+/// The context review of `package`, or the first lookup that failed.
+pub fn context_review(
     package: &Package,
     cluster: &dyn Cluster,
-) -> Result<Vec<Violation>, LookupError> {
-    violations_of(package, cluster, Listed::Sieved)
+) -> Result<ContextReview, LookupError> {
+    review_of(package, cluster, Listed::Sieved)
 }
 
 /// Which listed Packages are parsed: those the [`Sieve`] keeps, or (to test that the sieve
@@ -38,14 +49,15 @@ enum Listed {
     All,
 }
 
-fn violations_of(
+fn review_of(
     package: &Package,
     cluster: &dyn Cluster,
     listed: Listed,
-) -> Result<Vec<Violation>, LookupError> {
+) -> Result<ContextReview, LookupError> {
     // Only the Packages that can take part in a conflict are indexed: the answer is the same
     // (see `ConflictScope`), and the cost no longer grows with every Package in the cluster.
-    // The sieve finds them in the reply's bytes, so the others are not even parsed.
+    // The sieve finds them in the reply's bytes, so the others are not even parsed. The same
+    // Packages are all the shared-reach warning needs: those naming one of the reviewed hosts.
     let scope = ConflictScope::of(package);
     let sieve = Sieve::of(package);
     let reply = cluster.list(Listing::Packages)?;
@@ -54,13 +66,18 @@ fn violations_of(
         #[cfg(test)]
         Listed::All => listed::packages(&reply)?,
     };
-    let mut others: Vec<Package> = parsed
-        .into_iter()
-        .filter(|other| {
-            !(other.namespace() == package.namespace() && other.name() == package.name())
-        })
-        .filter(|other| scope.touches(other))
-        .collect();
+    let is_reviewed = |other: &Package| {
+        other.namespace() == package.namespace() && other.name() == package.name()
+    };
+    let mut stored = None;
+    let mut others: Vec<Package> = Vec::new();
+    for other in parsed {
+        if is_reviewed(&other) {
+            stored = Some(other);
+        } else if scope.touches(&other) {
+            others.push(other);
+        }
+    }
     // The host returns objects in no stable order; sorting keeps messages deterministic.
     others.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
 
@@ -70,16 +87,30 @@ fn violations_of(
     }
     let violations = index.check(package);
     // Already refused: the Istio lookups would only cost time.
-    if !violations.is_empty() || package.mode() != Mode::Sidecar || !package.has_host_rules() {
-        return Ok(violations);
+    if !violations.is_empty() {
+        return Ok(ContextReview {
+            violations,
+            warnings: Vec::new(),
+        });
     }
-    let mut violations = Vec::new();
-    for claimant in [&Claimant::GATEWAY, &Claimant::VIRTUAL_SERVICE] {
-        let reply = cluster.list(claimant.listing)?;
-        let claims = listed::foreign_claims(claimant.listing, &reply)?;
-        violations.extend(foreign_claims(package, claimant, &claims));
+    if package.mode() == Mode::Sidecar && package.has_host_rules() {
+        let mut violations = Vec::new();
+        for claimant in [&Claimant::GATEWAY, &Claimant::VIRTUAL_SERVICE] {
+            let reply = cluster.list(claimant.listing)?;
+            let claims = listed::foreign_claims(claimant.listing, &reply)?;
+            violations.extend(foreign_claims(package, claimant, &claims));
+        }
+        if !violations.is_empty() {
+            return Ok(ContextReview {
+                violations,
+                warnings: Vec::new(),
+            });
+        }
     }
-    Ok(violations)
+    Ok(ContextReview {
+        violations: Vec::new(),
+        warnings: shared_reach_warnings(package, stored.as_ref(), &others),
+    })
 }
 
 /// How one kind of Istio object claims hosts, and how UDS Core words a clash with it.
@@ -173,6 +204,13 @@ mod tests {
             "spec": {"network": {"serviceMesh": {"mode": mode}, "allow": allow}}
         }))
         .unwrap()
+    }
+
+    fn context_violations(
+        package: &Package,
+        cluster: &dyn Cluster,
+    ) -> Result<Vec<Violation>, LookupError> {
+        context_review(package, cluster).map(|review| review.violations)
     }
 
     fn github(protocol: &str, port: u16) -> Value {
@@ -347,8 +385,8 @@ mod tests {
     }
 
     /// The sieve changes no answer: on random clusters (shared and colliding hosts, shared
-    /// namespaces, both modes, items written with JSON escapes), the violations with and without
-    /// it are equal, messages and order included.
+    /// namespaces, both modes, items written with JSON escapes), the violations and warnings with
+    /// and without it are equal, messages and order included.
     mod sieved_equals_all {
         use super::*;
         use proptest::prelude::*;
@@ -424,15 +462,15 @@ mod tests {
 
         proptest! {
             #[test]
-            fn violations_are_equal(
+            fn reviews_are_equal(
                 review in package(),
                 items in prop::collection::vec((package(), prop::bool::ANY), 0..24),
             ) {
                 let (namespace, name, mode, allow) = review;
                 let review = pkg(&namespace, &name, &mode, Value::Array(allow));
                 let cluster = Written(reply(&items));
-                let all = violations_of(&review, &cluster, Listed::All).unwrap();
-                let sieved = violations_of(&review, &cluster, Listed::Sieved).unwrap();
+                let all = review_of(&review, &cluster, Listed::All).unwrap();
+                let sieved = review_of(&review, &cluster, Listed::Sieved).unwrap();
                 prop_assert_eq!(sieved, all);
             }
         }

@@ -18,6 +18,7 @@ pub mod refused_settings;
 pub mod request;
 pub mod settings;
 pub mod shape;
+pub mod shared_reach;
 pub mod sieve;
 pub mod validate;
 pub mod value_at;

@@ -15,7 +15,7 @@ use uds_egress_core::rules::validate_package;
 use uds_egress_core::violation::{Code, Violation};
 
 use crate::cluster::Cluster;
-use crate::context::context_violations;
+use crate::context::context_review;
 use crate::json_path::failing_path;
 use crate::limits::{MAX_PAYLOAD_BYTES, check_object_size, count_host_rules};
 use crate::mutate::mutate;
@@ -141,17 +141,23 @@ fn judge(
     fill_identity(&mut package, request);
 
     let mut violations = validate_package(&package, &config.rules);
+    let mut shared_reach = Vec::new();
     if violations.is_empty() && config.context_aware {
-        match context_violations(&package, cluster) {
-            Ok(found) => violations = found,
+        match context_review(&package, cluster) {
+            Ok(review) => {
+                violations = review.violations;
+                shared_reach = review.warnings;
+            }
             Err(lookup) => return Verdict::reject(lookup.to_string(), Some(CODE_LOOKUP_FAILED)),
         }
     }
     if !violations.is_empty() {
         return Verdict::violations(&violations);
     }
+    let mut all_warnings = warnings(&package, &config.fronting_hosts);
+    all_warnings.extend(shared_reach);
     Verdict::Accept {
-        warnings: warnings(&package, &config.fronting_hosts),
+        warnings: all_warnings,
         mutated: changed.then_some(mutated),
     }
 }

@@ -12,7 +12,8 @@
 //!   [`authorization`] (R6, R7): the rules of each kind;
 //! - [`declarations`]: what the Packages asked for, to explain a reach;
 //! - [`derive`]: the reach set; [`set`]: its shape; [`diff`]: what a change opens or closes;
-//!   [`openings`]: what it opens for other Packages (the policy's warning).
+//!   [`openings`]: what a change opens for other Packages; [`shared_entry_openings`]: the same for
+//!   shared entries, from the Packages alone (the policy's warning).
 
 pub mod authorization;
 pub mod declarations;
@@ -25,6 +26,7 @@ pub mod openings;
 pub mod routing;
 pub mod service_entry;
 pub mod set;
+pub mod shared_entry_openings;
 pub mod sidecar;
 pub mod workload;
 

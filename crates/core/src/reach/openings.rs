@@ -1,36 +1,30 @@
 //! What a change of one Package opens for the workloads of other Packages through shared
-//! objects: the policy warns about it at admission.
+//! objects, by the full analysis. The policy warns about the `shared-entry` part with the direct
+//! rule of [`shared_entry_openings`], which the property tests hold equal to this.
+//!
+//! [`shared_entry_openings`]: crate::reach::shared_entry_openings
 
 use std::collections::BTreeMap;
-
-use serde::Serialize;
 
 use crate::desired::desired_state;
 use crate::model::Package;
 use crate::reach::diff::diff;
 use crate::reach::reach_of_generated;
 use crate::reach::set::ReasonKind;
+use crate::reach::shared_entry_openings::Opening;
 use crate::reach::workload::PackageRef;
 use crate::rules::config::RuleConfig;
 
-/// A target that other Packages' workloads reach after the change and did not before.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Opening {
-    pub host: String,
-    pub port: u16,
-    pub protocol: String,
-    /// The Packages whose workloads gain it, sorted.
-    pub packages: Vec<PackageRef>,
-}
-
 /// The targets that `after` opens, compared with `before`, for workloads of Packages other than
-/// `subject`, because shared objects now carry something `subject` declared (shared entries,
-/// `Anywhere` grants, an open waypoint). Sorted by host, port, protocol.
+/// `subject`, because shared objects now carry something `subject` declared, for one of the
+/// reasons `through` (`shared-entry`, `anywhere`, `open-waypoint`). Sorted by host, port,
+/// protocol.
 pub fn opened_for_others(
     before: &[Package],
     after: &[Package],
     subject: &PackageRef,
     config: &RuleConfig,
+    through: &[ReasonKind],
 ) -> Vec<Opening> {
     let reach = |packages: &[Package]| {
         let state = desired_state(packages, config);
@@ -44,12 +38,10 @@ pub fn opened_for_others(
     for change in diff(&old, &new).opened {
         let owner = &change.pair.workload.package;
         let Some(reach) = &change.after else { continue };
-        let through_subject = reach.reasons.iter().any(|r| {
-            matches!(
-                r.kind,
-                ReasonKind::SharedEntry | ReasonKind::Anywhere | ReasonKind::OpenWaypoint
-            ) && r.packages.contains(subject)
-        });
+        let through_subject = reach
+            .reasons
+            .iter()
+            .any(|r| through.contains(&r.kind) && r.packages.contains(subject));
         if owner == subject || !through_subject {
             continue;
         }
