@@ -16,7 +16,7 @@
 //!
 //! Packages are judged at Package level (some workload of the Package gains the target), so the
 //! entries' selectors and service accounts are not needed: the policy's masked list does not
-//! carry them. `tests/reach_properties.rs` holds this equal to the full analysis on random
+//! carry them. `tests/shared_entry_openings.rs` holds this equal to the full analysis on random
 //! clusters. Ambient Packages get no warning: across Packages, the waypoint widens reach only for
 //! `Anywhere` entries, which reach every address on their ports directly anyway.
 //!
