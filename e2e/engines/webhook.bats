@@ -138,3 +138,42 @@ teardown_file() {
   [ "$stderr" = "Warning: spec.network.allow[0].remoteProtocol: HTTP egress to example.com leaves the mesh in plain text; prefer TLS" ]
   [ "$(kubectl get -n shop packages.uds.dev app -o jsonpath='{.spec.network.allow[0].port}')" = 80 ]
 }
+
+# Package NAME in namespace NAME (sidecar mode), its rules as `host:port` words, each TLS, for
+# pods `app: NAME`; DESCRIPTION marks an edit. YAML for kubectl.
+sidecar_package() {
+  local name=$1 description=$2 rule host
+  shift 2
+  printf 'apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: %s, namespace: %s}\n' "$name" "$name"
+  printf 'spec:\n  network:\n    serviceMesh: {mode: sidecar}\n    allow:\n'
+  for rule in "$@"; do
+    host=${rule%:*}
+    printf '      - {direction: Egress, description: "%s %s", selector: {app: %s}, remoteHost: %s, remoteProtocol: TLS, port: %s}\n' \
+      "$description" "$host" "$name" "$host" "${rule##*:}"
+  done
+}
+
+# kubectl's stderr for a server-side dry run of the Package on stdin (admission runs, nothing is
+# stored), in $dry_run_stderr.
+dry_run() { dry_run_stderr=$(kubectl apply --dry-run=server -f - 2>&1 >/dev/null); }
+
+@test "a new port on a host another Package uses: kubectl prints the shared-reach warning, once" {
+  local warning
+  kubectl create namespace builds >/dev/null
+  kubectl create namespace site >/dev/null
+  # builds uses cdn.example.org on 443, and may connect to the gateway on 8443 (for maven).
+  run --separate-stderr -0 kubectl apply -f - < <(sidecar_package builds v1 cdn.example.org:443 maven.example.org:8443)
+  echo "stdout: $output"; echo "stderr: $stderr"
+  [ -z "$stderr" ]
+  warning="Warning: spec.network.allow[0]: cdn.example.org:8443/TLS becomes reachable for workloads of builds/builds, which use cdn.example.org on other ports: the egress gateway's objects for cdn.example.org are shared, and it forwards cdn.example.org:8443 to any of their pods that may connect to it on port 8443"
+  # policy-server answers lookups from its watch of Packages: wait until it has seen builds.
+  site_warns() { dry_run < <(sidecar_package site v1 cdn.example.org:8443) && [ "$dry_run_stderr" = "$warning" ]; }
+  wait_until 20 site_warns || { echo "dry run stderr: $dry_run_stderr"; false; }
+  run --separate-stderr -0 kubectl apply -f - < <(sidecar_package site v1 cdn.example.org:8443)
+  echo "stdout: $output"; echo "stderr: $stderr"
+  [ "$output" = "package.uds.dev/site created" ]
+  [ "$stderr" = "$warning" ]
+  # An edit of site that opens nothing new: once policy-server has seen site stored, no warning.
+  site_quiet() { dry_run < <(sidecar_package site v2 cdn.example.org:8443) && [ -z "$dry_run_stderr" ]; }
+  wait_until 20 site_quiet || { echo "dry run stderr: $dry_run_stderr"; false; }
+}
