@@ -111,6 +111,17 @@ fn default_port_of(entry: &mut Map<String, Value>) {
 /// longer colliding after this pass would be described on the next pass, and the mutation would
 /// not be idempotent.
 fn describe_colliding_host_rules(pkg: &str, allow: &mut [Value]) {
+    // Two undescribed host rules are needed for a collision. Most Packages describe their rules,
+    // so count possible ones on the raw entries first (every entry the parsed test below counts
+    // is counted here) and skip the parsing and naming when there are fewer than two.
+    if allow
+        .iter()
+        .filter(|e| may_be_undescribed_host_rule(e))
+        .count()
+        < 2
+    {
+        return;
+    }
     let parsed: Vec<Option<Allow>> = allow
         .iter()
         .map(|entry| Allow::deserialize(entry).ok())
@@ -175,6 +186,17 @@ fn describe_colliding_host_rules(pkg: &str, allow: &mut [Value]) {
             entry.insert("description".into(), Value::from(description));
         }
     }
+}
+
+/// Whether the raw entry could be a host rule without a description: it has a `remoteHost`, and
+/// no non-empty string `description`. (An entry that does not parse as an `Allow` is never
+/// counted by the parsed test, so counting more here only forgoes the shortcut.)
+fn may_be_undescribed_host_rule(entry: &Value) -> bool {
+    let described = entry
+        .get("description")
+        .and_then(Value::as_str)
+        .is_some_and(|d| !d.is_empty());
+    entry.get("remoteHost").is_some_and(|h| !h.is_null()) && !described
 }
 
 fn has_description(allow: &Allow) -> bool {

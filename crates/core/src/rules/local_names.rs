@@ -31,6 +31,13 @@ pub fn local_name_collisions(pkg: &Package) -> Vec<Violation> {
 
 /// Distinct selectors (in key order, as the Sidecars are de-duplicated) with one Sidecar name.
 fn sidecar_collisions(pkg: &Package) -> Vec<Violation> {
+    // One selector for every rule (the usual Package) is one Sidecar: no name to build.
+    let mut selectors = pkg.host_rules().map(|(_, allow)| allow.selector.as_ref());
+    if let Some(first) = selectors.next()
+        && selectors.all(|selector| same_in_order(first, selector))
+    {
+        return Vec::new();
+    }
     let mut violations = Vec::new();
     let mut by_name: HashMap<String, (Option<&LabelMap>, usize)> = HashMap::new();
     for (index, allow) in pkg.host_rules() {
