@@ -6,9 +6,9 @@
 //! stored version; this file only words it. docs/reach.md explains the reach it reports.
 
 use uds_egress_core::model::Package;
-use uds_egress_core::normal_host::same_host;
-use uds_egress_core::reach::shared_entry_openings::{Opening, shared_entry_openings};
-use uds_egress_core::resolve::{host_ports, host_protocol};
+use uds_egress_core::reach::shared_entry_openings::{
+    Opening, first_declaring_rule, shared_entry_openings,
+};
 use uds_egress_core::violation::allow_path;
 
 /// At most this many Packages are named in one warning; the API server caps a warning's length.
@@ -28,13 +28,9 @@ pub fn shared_reach_warnings(
 }
 
 fn warning(package: &Package, opening: &Opening) -> String {
-    let declaring = package.host_rules().find(|(_, allow)| {
-        allow.host().is_some_and(|h| same_host(h, &opening.host))
-            && host_ports(allow).contains(&opening.port)
-            && host_protocol(allow).as_str() == opening.protocol
-    });
+    let declaring = first_declaring_rule(package, &opening.host, opening.port, &opening.protocol);
     let at = match declaring {
-        Some((index, _)) => allow_path(index, None),
+        Some(index) => allow_path(index, None),
         None => "spec.network.allow".to_string(),
     };
     let mut names: Vec<String> = opening

@@ -115,14 +115,24 @@ fn is_egress_host_rule(allow: &Allow) -> bool {
     allow.is_egress() && allow.is_host_rule()
 }
 
-/// Whether one of the Package's host rules puts `host:port/protocol` on the gateway.
-fn declares(package: &Package, host: &str, port: u16, protocol: &str) -> bool {
-    package.allow().iter().any(|allow| {
+/// The index in `allow[]` of the Package's first host rule that puts `host:port/protocol` on the
+/// gateway (where the policy's warning points).
+pub fn first_declaring_rule(
+    package: &Package,
+    host: &str,
+    port: u16,
+    protocol: &str,
+) -> Option<usize> {
+    package.allow().iter().position(|allow| {
         is_egress_host_rule(allow)
             && allow.host().is_some_and(|h| same_host(h, host))
             && host_protocol(allow).as_str() == protocol
             && host_ports(allow).contains(&port)
     })
+}
+
+fn declares(package: &Package, host: &str, port: u16, protocol: &str) -> bool {
+    first_declaring_rule(package, host, port, protocol).is_some()
 }
 
 fn names_host(package: &Package, host: &str) -> bool {
