@@ -192,6 +192,18 @@ mod tests {
         assert!(request.get("namespace").is_none());
         let masks = request["field_masks"].as_array().unwrap();
         assert!(masks.contains(&json!("spec.network.allow.remoteHost")));
+        // What the shared-reach warning reads: crates/core/tests/shared_entry_openings.rs masks
+        // the Packages to these fields and holds the warning's rule unchanged by it.
+        for field in [
+            "metadata.deletionTimestamp",
+            "spec.network.allow.direction",
+            "spec.network.allow.remoteGenerated",
+            "spec.network.allow.port",
+            "spec.network.allow.ports",
+            "spec.network.allow.remoteProtocol",
+        ] {
+            assert!(masks.contains(&json!(field)), "{field} is masked out");
+        }
         let lookup = LookupError {
             what: Listing::Packages.describe(),
             detail: "boom".into(),

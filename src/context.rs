@@ -32,6 +32,15 @@ pub struct ContextReview {
     pub warnings: Vec<String>,
 }
 
+impl ContextReview {
+    fn refused(violations: Vec<Violation>) -> ContextReview {
+        ContextReview {
+            violations,
+            warnings: Vec::new(),
+        }
+    }
+}
+
 /// The context review of `package`, or the first lookup that failed.
 pub fn context_review(
     package: &Package,
@@ -88,10 +97,7 @@ fn review_of(
     let violations = index.check(package);
     // Already refused: the Istio lookups would only cost time.
     if !violations.is_empty() {
-        return Ok(ContextReview {
-            violations,
-            warnings: Vec::new(),
-        });
+        return Ok(ContextReview::refused(violations));
     }
     if package.mode() == Mode::Sidecar && package.has_host_rules() {
         let mut violations = Vec::new();
@@ -101,10 +107,7 @@ fn review_of(
             violations.extend(foreign_claims(package, claimant, &claims));
         }
         if !violations.is_empty() {
-            return Ok(ContextReview {
-                violations,
-                warnings: Vec::new(),
-            });
+            return Ok(ContextReview::refused(violations));
         }
     }
     Ok(ContextReview {

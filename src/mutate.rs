@@ -188,15 +188,19 @@ fn describe_colliding_host_rules(pkg: &str, allow: &mut [Value]) {
     }
 }
 
-/// Whether the raw entry could be a host rule without a description: it has a `remoteHost`, and
-/// no non-empty string `description`. (An entry that does not parse as an `Allow` is never
-/// counted by the parsed test, so counting more here only forgoes the shortcut.)
+/// Whether the raw entry could be a host rule without a description: a host (`host_of`, the
+/// core's test of a host rule) and no non-empty string `description`. Entries that are not
+/// objects are refused before the mutation (`shape.rs`); any other entry the parsed test counts
+/// is counted here.
 fn may_be_undescribed_host_rule(entry: &Value) -> bool {
+    let Some(entry) = entry.as_object() else {
+        return false;
+    };
     let described = entry
         .get("description")
         .and_then(Value::as_str)
         .is_some_and(|d| !d.is_empty());
-    entry.get("remoteHost").is_some_and(|h| !h.is_null()) && !described
+    host_of(entry).is_some() && !described
 }
 
 fn has_description(allow: &Allow) -> bool {

@@ -121,7 +121,8 @@ fn package_json(namespace: &str, spec: &Spec) -> Value {
     })
 }
 
-/// The fields the policy's Package list asks the host for (`src/cluster.rs`), nothing else.
+/// The fields the policy's Package list asks the host for (`src/cluster.rs`, whose test checks
+/// that these are among them), nothing else.
 fn masked(package: &Value) -> Value {
     let keep = |value: &Value, keys: &[&str]| -> Value {
         let mut out = Map::new();
