@@ -6,6 +6,7 @@
 //! sorted by namespace, kind, name: the output never depends on the input order otherwise.
 
 use std::cmp::Ordering;
+use std::iter::Peekable;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -38,26 +39,44 @@ pub struct DesiredState {
 
 /// Computes the desired state of `packages` (in input order).
 pub fn desired_state(packages: &[Package], config: &RuleConfig) -> DesiredState {
-    let (admitted, mut refused) = admit(packages, config);
-    refused.sort_by_key(|r| r.input_index);
-
-    let mut admitted: Vec<&Package> = admitted.into_iter().collect();
-    admitted.sort_by(|a, b| canonical_order(a, b));
-
-    // Each Package's own objects live in its namespace (one Package per namespace), and the
-    // Packages are in namespace order: sorting each Package's few objects makes all of them one
-    // sorted run, which the final (run-adaptive, stable) sort only has to merge with the shared
-    // objects. Sorting every object from scratch was the step of the translation that grew
-    // fastest with the number of Packages.
-    let mut objects: Vec<GeneratedObject> = Vec::new();
-    for package in &admitted {
-        let mut own: Vec<GeneratedObject> = network_policy::network_policies(package).collect();
-        if package.mode() == Mode::Sidecar {
-            own.extend(sidecar_local::local_objects(package));
-        }
-        own.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        objects.extend(own);
+    let admission = admission(packages, config);
+    let objects = desired_objects(packages, &admission).collect();
+    DesiredState {
+        objects,
+        refused: admission.refused,
     }
+}
+
+/// Which Packages contribute objects, and which do not and why: the first half of
+/// [`desired_state`], for callers that print the objects as they are made
+/// ([`desired_objects`]) instead of holding them all.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Admission {
+    /// Positions in the input of the admitted Packages, in canonical order (namespace, name).
+    admitted: Vec<usize>,
+    /// In input order.
+    pub refused: Vec<Refusal>,
+}
+
+/// Admits `packages` (in input order) as [`desired_state`] does.
+pub fn admission(packages: &[Package], config: &RuleConfig) -> Admission {
+    let (mut admitted, mut refused) = admit(packages, config);
+    refused.sort_by_key(|r| r.input_index);
+    admitted.sort_by(|&a, &b| match (packages.get(a), packages.get(b)) {
+        (Some(a), Some(b)) => canonical_order(a, b),
+        _ => a.cmp(&b),
+    });
+    Admission { admitted, refused }
+}
+
+/// The objects of the admitted Packages, made one namespace at a time, in [`DesiredState`]'s
+/// order. `admission` must come from [`admission`] on the same `packages`.
+pub fn desired_objects<'a>(packages: &'a [Package], admission: &Admission) -> DesiredObjects<'a> {
+    let admitted: Vec<&Package> = admission
+        .admitted
+        .iter()
+        .filter_map(|&position| packages.get(position))
+        .collect();
     let in_mode = |mode: Mode| -> Vec<&Package> {
         admitted
             .iter()
@@ -65,14 +84,81 @@ pub fn desired_state(packages: &[Package], config: &RuleConfig) -> DesiredState 
             .filter(|p| p.mode() == mode)
             .collect()
     };
-    objects.extend(sidecar_shared::shared_objects(in_mode(Mode::Sidecar)));
-    objects.extend(ambient::shared_objects(&in_mode(Mode::Ambient)));
-    objects.sort_by(|a, b| a.key.cmp(&b.key));
-    DesiredState { objects, refused }
+    let mut shared = sidecar_shared::shared_objects(in_mode(Mode::Sidecar));
+    shared.extend(ambient::shared_objects(&in_mode(Mode::Ambient)));
+    shared.sort_by(|a, b| a.key.cmp(&b.key));
+    DesiredObjects {
+        admitted,
+        next_package: 0,
+        own: Vec::new().into_iter(),
+        shared: shared.into_iter().peekable(),
+    }
+}
+
+/// The iterator of [`desired_objects`]. A Package's own objects live in its namespace and the
+/// Packages come in namespace order, so the own objects of one namespace at a time, sorted, form
+/// one sorted run across all namespaces; it is merged with the shared objects (a few per host,
+/// made and sorted up front). Only one namespace's own objects exist at a time: at 10,000
+/// Packages they are six in seven of all objects, and holding them all was most of `render`'s
+/// peak memory.
+pub struct DesiredObjects<'a> {
+    /// Admitted Packages in canonical order.
+    admitted: Vec<&'a Package>,
+    /// The first Package of `admitted` whose objects are not made yet.
+    next_package: usize,
+    /// The current namespace's own objects not yet returned, sorted.
+    own: std::vec::IntoIter<GeneratedObject>,
+    shared: Peekable<std::vec::IntoIter<GeneratedObject>>,
+}
+
+impl DesiredObjects<'_> {
+    /// Makes the next namespace's own objects, until there are some or no Package is left.
+    fn refill_own(&mut self) {
+        while self.own.as_slice().is_empty() {
+            let rest = self.admitted.get(self.next_package..).unwrap_or_default();
+            let Some(first) = rest.first() else {
+                return;
+            };
+            // One Package per namespace is a rule, but a group keeps the order right without it.
+            let group = rest
+                .iter()
+                .take_while(|p| p.namespace() == first.namespace())
+                .count();
+            let mut own: Vec<GeneratedObject> = Vec::new();
+            for package in rest.iter().take(group) {
+                own.extend(network_policy::network_policies(package));
+                if package.mode() == Mode::Sidecar {
+                    own.extend(sidecar_local::local_objects(package));
+                }
+            }
+            own.sort_by(|a, b| a.key.cmp(&b.key));
+            self.next_package += group;
+            self.own = own.into_iter();
+        }
+    }
+}
+
+impl Iterator for DesiredObjects<'_> {
+    type Item = GeneratedObject;
+
+    fn next(&mut self) -> Option<GeneratedObject> {
+        self.refill_own();
+        // On equal keys the own object comes first, as a stable sort of own-then-shared would.
+        let shared_first = match (self.own.as_slice().first(), self.shared.peek()) {
+            (Some(own), Some(shared)) => shared.key < own.key,
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        if shared_first {
+            self.shared.next()
+        } else {
+            self.own.next()
+        }
+    }
 }
 
 /// Validates each Package and checks it against those admitted before it, in priority order.
-fn admit<'a>(packages: &'a [Package], config: &RuleConfig) -> (Vec<&'a Package>, Vec<Refusal>) {
+fn admit(packages: &[Package], config: &RuleConfig) -> (Vec<usize>, Vec<Refusal>) {
     let order = priority_order(packages);
 
     let mut index = ConflictIndex::new();
@@ -93,7 +179,7 @@ fn admit<'a>(packages: &'a [Package], config: &RuleConfig) -> (Vec<&'a Package>,
         }
         if violations.is_empty() {
             index.admit(package);
-            admitted.push(package);
+            admitted.push(position);
         } else {
             refused.push(Refusal {
                 namespace: package.namespace().to_string(),

@@ -31,7 +31,9 @@ pub mod sanitize;
 pub mod translate;
 pub mod violation;
 
-pub use desired::{DesiredState, Refusal, desired_state};
+pub use desired::{
+    Admission, DesiredObjects, DesiredState, Refusal, admission, desired_objects, desired_state,
+};
 pub use generated_object::{GeneratedObject, ObjectKey};
 pub use manifest::Manifest;
 pub use model::{Allow, Mode, Package, Protocol};

@@ -1,6 +1,7 @@
 //! Property: the desired state is a function of the *set* of Packages. Any permutation of a
 //! conflict-free input renders byte-identical output, and rendering twice is identical. On the
-//! same sets: the waypoint lists exactly the ambient Packages with a host rule (semantics §3.3).
+//! same sets: the objects come sorted by key, each once, and the waypoint lists exactly the
+//! ambient Packages with a host rule (semantics §3.3).
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -167,6 +168,18 @@ proptest! {
             shuffled.swap(i, (state % (i as u64 + 1)) as usize);
         }
         prop_assert_eq!(first, rendered(&shuffled));
+    }
+
+    /// `desired_objects` merges each namespace's own objects with the shared ones as they are
+    /// made; merged wrongly, a shared object (`istio-egress-*`) would follow a Package's
+    /// (`ns-*`), or two runs would overlap.
+    #[test]
+    fn objects_come_in_strictly_increasing_key_order(set in set_strategy()) {
+        let packages: Vec<Package> = set.iter().map(|v| package_from_value(v).expect("parses")).collect();
+        let state = admitted(&packages);
+        for pair in state.objects.windows(2) {
+            prop_assert!(pair[0].key < pair[1].key, "{} before {}", pair[0].key, pair[1].key);
+        }
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub fn run_plan(args: &PlanCli) -> RenderOutcome {
             lines.push("error: no plan; fix the Package files above".into());
             return RenderOutcome {
                 stdout: String::new(),
-                objects: Vec::new(),
+                rendered: None,
                 stderr: lines,
                 exit_code: 1,
             };
@@ -135,7 +135,7 @@ pub fn run_plan(args: &PlanCli) -> RenderOutcome {
     };
     RenderOutcome {
         stdout,
-        objects: Vec::new(),
+        rendered: None,
         stderr,
         exit_code: if plan.is_empty() { 0 } else { 2 },
     }
@@ -144,7 +144,7 @@ pub fn run_plan(args: &PlanCli) -> RenderOutcome {
 fn failure(line: String) -> RenderOutcome {
     RenderOutcome {
         stdout: String::new(),
-        objects: Vec::new(),
+        rendered: None,
         stderr: vec![line],
         exit_code: 1,
     }

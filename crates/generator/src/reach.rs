@@ -81,7 +81,7 @@ pub fn run_reach(args: &ReachCli) -> RenderOutcome {
         Ok(outcome) => outcome,
         Err(Failed(stderr)) => RenderOutcome {
             stdout: String::new(),
-            objects: Vec::new(),
+            rendered: None,
             stderr,
             exit_code: 1,
         },
@@ -128,7 +128,7 @@ fn analyse(args: &ReachCli) -> Result<RenderOutcome, Failed> {
         };
         return Ok(RenderOutcome {
             stdout,
-            objects: Vec::new(),
+            rendered: None,
             stderr,
             exit_code: if changes.is_empty() { 0 } else { 2 },
         });
@@ -150,7 +150,7 @@ fn analyse(args: &ReachCli) -> Result<RenderOutcome, Failed> {
     };
     Ok(RenderOutcome {
         stdout,
-        objects: Vec::new(),
+        rendered: None,
         stderr,
         exit_code: 0,
     })

@@ -2,10 +2,10 @@
 
 use std::io::{BufWriter, Write};
 
-use uds_egress_core::{GeneratedObject, Package, RuleConfig, desired_state};
+use uds_egress_core::{Admission, Package, RuleConfig, admission, desired_objects};
 
-use crate::sources::read_sources;
-use uds_egress_plan::input::{self, PackageInput};
+use crate::sources::read_package_inputs;
+use uds_egress_plan::input::PackageInput;
 use uds_egress_plan::output;
 
 pub struct RenderArgs {
@@ -17,29 +17,35 @@ pub struct RenderArgs {
 /// What a render produced: text and objects for stdout, lines for stderr, and the exit code.
 pub struct RenderOutcome {
     pub stdout: String,
-    /// Printed after `stdout` as YAML documents. Kept as objects rather than text so that the
-    /// YAML is written as it is made instead of being held whole (50 MB at 10,000 Packages).
-    pub objects: Vec<GeneratedObject>,
+    /// Printed after `stdout` as YAML documents. Kept as the admitted Packages rather than
+    /// objects or text, so that each object is made, written and dropped in turn (at 10,000
+    /// Packages the objects took most of the peak memory, and the text is 50 MB).
+    pub rendered: Option<Rendered>,
     pub stderr: Vec<String>,
     pub exit_code: i32,
 }
 
+/// Packages that passed admission, with the verdicts, ready to be printed.
+pub struct Rendered {
+    packages: Vec<Package>,
+    admission: Admission,
+}
+
 pub fn render(args: &RenderArgs) -> RenderOutcome {
     let mut stderr = Vec::new();
-    let documents = match read_sources(&args.sources) {
-        Ok(documents) => documents,
+    let inputs = match read_package_inputs(&args.sources, &mut stderr) {
+        Ok(inputs) => inputs,
         Err(err) => return failure(vec![format!("error: {err}")]),
     };
-    let inputs = input::packages(documents, &mut stderr);
     stderr
         .iter_mut()
         .for_each(|line| line.insert_str(0, "note: "));
 
     let (packages, unreadable) = split_unreadable(inputs);
-    let state = desired_state(&packages, &args.config);
+    let admission = admission(&packages, &args.config);
 
     let mut problems = unreadable;
-    for refusal in &state.refused {
+    for refusal in &admission.refused {
         for violation in &refusal.violations {
             problems.push(format!(
                 "{}/{}: {}",
@@ -56,7 +62,10 @@ pub fn render(args: &RenderArgs) -> RenderOutcome {
     stderr.extend(problems.into_iter().map(|p| format!("skipped: {p}")));
     RenderOutcome {
         stdout: String::new(),
-        objects: state.objects,
+        rendered: Some(Rendered {
+            packages,
+            admission,
+        }),
         stderr,
         exit_code: 0,
     }
@@ -80,7 +89,7 @@ fn split_unreadable(inputs: Vec<PackageInput>) -> (Vec<Package>, Vec<String>) {
 fn failure(stderr: Vec<String>) -> RenderOutcome {
     RenderOutcome {
         stdout: String::new(),
-        objects: Vec::new(),
+        rendered: None,
         stderr,
         exit_code: 1,
     }
@@ -95,7 +104,13 @@ pub fn emit(outcome: &RenderOutcome) -> i32 {
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let written = out
         .write_all(outcome.stdout.as_bytes())
-        .and_then(|_| output::write_yaml(&mut out, &outcome.objects))
+        .and_then(|_| match &outcome.rendered {
+            Some(rendered) => output::write_yaml(
+                &mut out,
+                desired_objects(&rendered.packages, &rendered.admission),
+            ),
+            None => Ok(()),
+        })
         .and_then(|_| out.flush());
     if written.is_err() {
         let _ = writeln!(err, "error: cannot write to stdout");

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use uds_egress_plan::input::{self, Document, InputError};
+use uds_egress_plan::input::{self, Document, InputError, PackageInput};
 
 /// Reads every source in order; `-` is stdin.
 pub fn read_sources(sources: &[String]) -> Result<Vec<Document>, InputError> {
@@ -15,6 +15,20 @@ pub fn read_sources(sources: &[String]) -> Result<Vec<Document>, InputError> {
 /// "no Package", before one is added or after one is deleted.
 pub fn read_sources_allowing_empty(sources: &[String]) -> Result<Vec<Document>, InputError> {
     read_each(sources, input::parse_documents_allowing_empty)
+}
+
+/// The Packages of every source in order (other kinds go to `skipped`), made document by
+/// document: `render` never holds the documents themselves.
+pub fn read_package_inputs(
+    sources: &[String],
+    skipped: &mut Vec<String>,
+) -> Result<Vec<PackageInput>, InputError> {
+    let mut inputs = Vec::new();
+    for source in sources {
+        let text = read_text(source)?;
+        inputs.extend(input::package_inputs(source, &text, skipped)?);
+    }
+    Ok(inputs)
 }
 
 fn read_each(

@@ -52,7 +52,7 @@ pub struct Document {
 
 /// The objects of one source's text; a text without objects is an error.
 pub fn parse_documents(source: &str, text: &str) -> Result<Vec<Document>, InputError> {
-    parse_documents_of(source, text, Emptiness::Refused)
+    collect_documents(source, text, Emptiness::Refused)
 }
 
 /// As [`parse_documents`], but a text without objects (`/dev/null`) is no error: it stands for
@@ -61,7 +61,37 @@ pub fn parse_documents_allowing_empty(
     source: &str,
     text: &str,
 ) -> Result<Vec<Document>, InputError> {
-    parse_documents_of(source, text, Emptiness::Allowed)
+    collect_documents(source, text, Emptiness::Allowed)
+}
+
+fn collect_documents(
+    source: &str,
+    text: &str,
+    emptiness: Emptiness,
+) -> Result<Vec<Document>, InputError> {
+    let mut documents = Vec::new();
+    each_document(source, text, emptiness, &mut |d| documents.push(d))?;
+    Ok(documents)
+}
+
+/// The Packages of one source's text (other kinds go to `skipped`), each made as soon as its
+/// document is read: holding every document's JSON tree first cost more than the Packages do.
+pub fn package_inputs(
+    source: &str,
+    text: &str,
+    skipped: &mut Vec<String>,
+) -> Result<Vec<PackageInput>, InputError> {
+    let mut inputs = Vec::new();
+    each_document(
+        source,
+        text,
+        Emptiness::Refused,
+        &mut |document| match package_input(document) {
+            Ok(input) => inputs.push(input),
+            Err(note) => skipped.push(note),
+        },
+    )?;
+    Ok(inputs)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -94,14 +124,15 @@ fn parse_document(source: &str, start_line: usize, chunk: &str) -> Result<Value,
     })
 }
 
-/// Splits a text into YAML documents at `---` lines and parses each. A `---` at the start of a
-/// line always ends a document in YAML, so splitting there keeps line numbers exact.
-fn parse_documents_of(
+/// Splits a text into YAML documents at `---` lines, parses each and hands its objects to `each`
+/// in order. A `---` at the start of a line always ends a document in YAML, so splitting there
+/// keeps line numbers exact.
+fn each_document(
     source: &str,
     text: &str,
     emptiness: Emptiness,
-) -> Result<Vec<Document>, InputError> {
-    let mut documents = Vec::new();
+    each: &mut dyn FnMut(Document),
+) -> Result<(), InputError> {
     let mut count = 0;
     let mut objects = 0;
     for (start_line, chunk) in split_documents(text) {
@@ -119,7 +150,7 @@ fn parse_documents_of(
             Value::Null => {}
             Value::Object(_) => {
                 objects += 1;
-                documents.extend(expand_list(origin, value));
+                expand_list(origin, value).into_iter().for_each(&mut *each);
             }
             _ => {
                 return Err(InputError(format!(
@@ -135,7 +166,7 @@ fn parse_documents_of(
             "{source}: contains no objects (empty input)"
         )));
     }
-    Ok(documents)
+    Ok(())
 }
 
 /// (first line, text) of each document; the `---` line itself belongs to no document.
@@ -223,33 +254,40 @@ pub struct PackageInput {
 pub fn packages(documents: Vec<Document>, skipped: &mut Vec<String>) -> Vec<PackageInput> {
     let mut out = Vec::new();
     for document in documents {
-        if !is_package(&document.value) {
-            skipped.push(format!(
-                "{}: skipping {} (not a uds.dev Package)",
-                document.origin,
-                describe(&document.value)
-            ));
-            continue;
+        match package_input(document) {
+            Ok(input) => out.push(input),
+            Err(note) => skipped.push(note),
         }
-        let meta = document.value.get("metadata");
-        let field = |k: &str| {
-            meta.and_then(|m| m.get(k))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
-        };
-        out.push(PackageInput {
-            label: format!("{}/{}", field("namespace"), field("name")),
-            package: package_from_value(&document.value).and_then(|package| {
-                match timestamp_violation(&package) {
-                    Some(violation) => Err(violation),
-                    None => Ok(package),
-                }
-            }),
-            origin: document.origin,
-        });
     }
     out
+}
+
+/// The Package a document holds, or the note that skips it (not a `uds.dev` Package).
+fn package_input(document: Document) -> Result<PackageInput, String> {
+    if !is_package(&document.value) {
+        return Err(format!(
+            "{}: skipping {} (not a uds.dev Package)",
+            document.origin,
+            describe(&document.value)
+        ));
+    }
+    let meta = document.value.get("metadata");
+    let field = |k: &str| {
+        meta.and_then(|m| m.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    Ok(PackageInput {
+        label: format!("{}/{}", field("namespace"), field("name")),
+        package: package_from_value(&document.value).and_then(|package| match timestamp_violation(
+            &package,
+        ) {
+            Some(violation) => Err(violation),
+            None => Ok(package),
+        }),
+        origin: document.origin,
+    })
 }
 
 #[cfg(test)]
@@ -314,6 +352,32 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("bad.json: line "), "{err}");
+    }
+
+    #[test]
+    fn packages_read_document_by_document_match_those_picked_from_documents() {
+        let text = "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: a, namespace: x}\n\
+            ---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n\
+            ---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: b, namespace: y}\n\
+            spec: {network: {allow: 3}}\n";
+        let mut streamed_notes = Vec::new();
+        let streamed = package_inputs("p.yaml", text, &mut streamed_notes).unwrap();
+        let mut picked_notes = Vec::new();
+        let picked = packages(parse_documents("p.yaml", text).unwrap(), &mut picked_notes);
+        let summary = |inputs: &[PackageInput]| -> Vec<String> {
+            inputs
+                .iter()
+                .map(|i| format!("{} {} {:?}", i.label, i.origin, i.package.as_ref().err()))
+                .collect()
+        };
+        assert_eq!(summary(&streamed), summary(&picked));
+        assert_eq!(streamed.len(), 2);
+        assert!(streamed[1].package.is_err(), "allow: 3 is no list");
+        assert_eq!(streamed_notes, picked_notes);
+        assert_eq!(
+            streamed_notes,
+            ["p.yaml: document 2 (line 5): skipping v1 ConfigMap x/c (not a uds.dev Package)"]
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! time at 10,000 Packages). Strings are written plain only when no YAML reader can take them for
 //! anything else; all others are double-quoted, with every non-printable character escaped.
 
+use std::borrow::Borrow;
 use std::io::{self, Write};
 
 use serde_json::Value;
@@ -13,10 +14,14 @@ use uds_egress_core::GeneratedObject;
 /// Writes every object as its own `---` document, in the given order. Each document is built in
 /// one reused buffer and written at once, so neither the whole text nor more than one object's
 /// JSON form is ever held (at 10,000 Packages the text is 50 MB); `out` should be buffered.
-pub fn write_yaml(out: &mut impl Write, objects: &[GeneratedObject]) -> io::Result<()> {
+pub fn write_yaml<O: Borrow<GeneratedObject>>(
+    out: &mut impl Write,
+    objects: impl IntoIterator<Item = O>,
+) -> io::Result<()> {
     let mut document = String::new();
     for object in objects {
         object
+            .borrow()
             .manifest
             .with_value(|value| write_one(out, &mut document, value))?;
     }
