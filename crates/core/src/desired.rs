@@ -5,7 +5,6 @@
 //! Admitted Packages are then translated in canonical order (namespace, name), and the objects are
 //! sorted by namespace, kind, name: the output never depends on the input order otherwise.
 
-use std::cmp::Ordering;
 use std::iter::Peekable;
 
 use jiff::Timestamp;
@@ -62,10 +61,8 @@ pub struct Admission {
 pub fn admission(packages: &[Package], config: &RuleConfig) -> Admission {
     let (mut admitted, mut refused) = admit(packages, config);
     refused.sort_by_key(|r| r.input_index);
-    admitted.sort_by(|&a, &b| match (packages.get(a), packages.get(b)) {
-        (Some(a), Some(b)) => canonical_order(a, b),
-        _ => a.cmp(&b),
-    });
+    // Stable: Packages of one namespace and name stay in priority order.
+    admitted.sort_by_key(|&position| packages.get(position).map(canonical_key));
     Admission { admitted, refused }
 }
 
@@ -216,6 +213,7 @@ fn priority_order(packages: &[Package]) -> Vec<usize> {
     order
 }
 
-fn canonical_order(a: &Package, b: &Package) -> Ordering {
-    (a.namespace(), a.name()).cmp(&(b.namespace(), b.name()))
+/// Canonical order: namespace, then name.
+fn canonical_key(package: &Package) -> (&str, &str) {
+    (package.namespace(), package.name())
 }

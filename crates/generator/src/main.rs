@@ -35,7 +35,7 @@ fn main() {
 }
 
 /// Prints the outcome and returns its exit code. The outcome is deliberately not freed: the
-/// process exits right after, and freeing tens of thousands of objects one by one only costs time.
+/// process exits right after, and freeing thousands of Packages one by one only costs time.
 fn finish(outcome: render::RenderOutcome) -> i32 {
     let code = render::emit(&outcome);
     std::mem::forget(outcome);

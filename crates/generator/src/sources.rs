@@ -23,24 +23,23 @@ pub fn read_package_inputs(
     sources: &[String],
     skipped: &mut Vec<String>,
 ) -> Result<Vec<PackageInput>, InputError> {
-    let mut inputs = Vec::new();
-    for source in sources {
-        let text = read_text(source)?;
-        inputs.extend(input::package_inputs(source, &text, skipped)?);
-    }
-    Ok(inputs)
+    read_each(sources, |source, text| {
+        input::package_inputs(source, text, skipped)
+    })
 }
 
-fn read_each(
+/// Reads each source's text in turn and parses it with `parse`; each text is dropped before the
+/// next is read.
+fn read_each<T>(
     sources: &[String],
-    parse: fn(&str, &str) -> Result<Vec<Document>, InputError>,
-) -> Result<Vec<Document>, InputError> {
-    let mut documents = Vec::new();
+    mut parse: impl FnMut(&str, &str) -> Result<Vec<T>, InputError>,
+) -> Result<Vec<T>, InputError> {
+    let mut parsed = Vec::new();
     for source in sources {
         let text = read_text(source)?;
-        documents.extend(parse(source, &text)?);
+        parsed.extend(parse(source, &text)?);
     }
-    Ok(documents)
+    Ok(parsed)
 }
 
 fn read_text(source: &str) -> Result<String, InputError> {
